@@ -1,0 +1,1 @@
+"""The local store: models, the Money type, sessions and migrations."""

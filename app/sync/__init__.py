@@ -1,0 +1,1 @@
+"""The Qt-free sync engine and the QuickBooks backends it drives."""
