@@ -1,0 +1,76 @@
+"""Secrets (OAuth tokens, the Web Connector password) kept only in the OS keyring (C3)."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+SERVICE = "Bookbridge"
+
+
+class SecretStoreUnavailable(RuntimeError):
+    """No usable keyring backend: the user must install one or choose an explicit option."""
+
+
+class MemoryKeyring(KeyringBackend):
+    """Secrets held in this process only (BOOKBRIDGE_KEYRING=memory: tests and --demo)."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._values: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        with self._lock:
+            return self._values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        with self._lock:
+            self._values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        with self._lock:
+            if self._values.pop((service, username), None) is None:
+                raise keyring.errors.PasswordDeleteError(username)
+
+
+_memory = MemoryKeyring()
+
+
+def _backend() -> KeyringBackend:
+    if os.environ.get("BOOKBRIDGE_KEYRING") == "memory":
+        return _memory
+    backend = keyring.get_keyring()
+    if type(backend).__name__ == "Keyring" and "fail" in type(backend).__module__:
+        raise SecretStoreUnavailable(
+            "No system keyring is available to keep your QuickBooks connection safe. "
+            "Install and unlock a keyring (GNOME Keyring, KWallet, macOS Keychain or "
+            "Windows Credential Manager), or set PYTHON_KEYRING_BACKEND to a keyring you "
+            "choose (for example keyrings.alt.file.EncryptedKeyring)."
+        )
+    return backend
+
+
+def _account(profile: str, name: str) -> str:
+    return f"{profile}/{name}"
+
+
+def get_secret(profile: str, name: str) -> str | None:
+    return _backend().get_password(SERVICE, _account(profile, name))
+
+
+def set_secret(profile: str, name: str, value: str) -> None:
+    _backend().set_password(SERVICE, _account(profile, name), value)
+
+
+def delete_secret(profile: str, name: str) -> None:
+    try:
+        _backend().delete_password(SERVICE, _account(profile, name))
+    except keyring.errors.PasswordDeleteError:
+        pass
