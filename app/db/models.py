@@ -423,6 +423,15 @@ class ActivityEntry(Base):
     message: Mapped[str | None] = mapped_column(Text)
 
 
+class ProfileSetting(Base):
+    """A profile-wide setting the engine and the CLI share (list modes, pacing, ...)."""
+
+    __tablename__ = "profile_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 APPEND_ONLY_TRIGGERS = (
     """CREATE TRIGGER IF NOT EXISTS activity_log_no_update BEFORE UPDATE ON activity_log
     BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END""",
@@ -444,6 +453,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "OutboxJob",
+    "ProfileSetting",
     "RemoteLink",
     "Store",
     "SyncRun",

@@ -34,8 +34,7 @@ _KIND_TEXT: dict[ErrorKind, tuple[str, str]] = {
     ),
     ErrorKind.DUPLICATE: (
         "QuickBooks already has a record with this name or number.",
-        "Link the local record to the existing one, or change the name or number and send "
-        "again.",
+        "Link the local record to the existing one, or change the name or number and send again.",
     ),
     ErrorKind.NOT_FOUND: (
         "A record this document refers to no longer exists in QuickBooks.",

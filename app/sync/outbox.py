@@ -1,0 +1,272 @@
+"""Writing jobs into the outbox: Send Now, Send Again, Replace, Delete and automatic invoicing.
+
+Every function here runs inside the caller's transaction, so the job row is written in the
+same transaction as the change that causes it (DESIGN §2). None of them touch the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.enums import (
+    PENDING_JOB_STATUSES,
+    AcctState,
+    DocKind,
+    JobAction,
+    JobOrigin,
+    JobStatus,
+    LinkState,
+    OrderStatus,
+)
+from app.db.models import Bill, CompanyBinding, Order, OutboxJob, RemoteLink, Store
+from app.sync.clock import Clock, SystemClock
+
+DOCUMENT_KINDS = (DocKind.INVOICE, DocKind.SALES_ORDER, DocKind.BILL, DocKind.CREDIT_MEMO)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A document the user asked to act on that cannot be acted on, and why."""
+
+    kind: DocKind
+    local_id: int
+    reason: str
+
+
+def new_key() -> str:
+    """An idempotency key: sent as QBO requestid / QBD ExternalGUID; 36 chars (<= 50)."""
+    return str(uuid.uuid4())
+
+
+def pending_job(session: Session, kind: DocKind, local_id: int) -> OutboxJob | None:
+    return session.scalar(
+        select(OutboxJob).where(
+            OutboxJob.kind == kind,
+            OutboxJob.local_id == local_id,
+            OutboxJob.status.in_(PENDING_JOB_STATUSES),
+        )
+    )
+
+
+def set_doc_state(
+    session: Session,
+    kind: DocKind,
+    local_id: int,
+    state: AcctState,
+    detail: str | None = None,
+    remote_number: str | None = None,
+) -> None:
+    """Mirror a job or link change onto the order or bill the user sees (I12)."""
+    record: Order | Bill | None
+    if kind == DocKind.INVOICE:
+        record = session.get(Order, local_id)
+    elif kind == DocKind.BILL:
+        record = session.get(Bill, local_id)
+    else:
+        return
+    if record is None:
+        return
+    record.acct_state = state
+    record.acct_detail = detail
+    if remote_number is not None:
+        record.remote_number = remote_number
+
+
+def enqueue(
+    session: Session,
+    kind: DocKind,
+    local_id: int,
+    action: JobAction,
+    origin: JobOrigin,
+    not_before: dt.datetime | None = None,
+    clock: Clock | None = None,
+) -> OutboxJob:
+    """Add a job; a manual job replaces a pending automatic one for the same document (I4)."""
+    now = (clock or SystemClock()).now()
+    existing = pending_job(session, kind, local_id)
+    if existing is not None:
+        if existing.status == JobStatus.SENDING or origin == JobOrigin.AUTO:
+            return existing
+        existing.status = JobStatus.CANCELLED
+        existing.finished_at = now
+        existing.last_error_message = "replaced by Send Now"
+        session.flush()
+    job = OutboxJob(
+        kind=kind,
+        local_id=local_id,
+        action=action,
+        origin=origin,
+        idempotency_key=new_key(),
+        next_try_at=not_before or now,
+        created_at=now,
+    )
+    session.add(job)
+    session.flush()
+    set_doc_state(session, kind, local_id, AcctState.QUEUED)
+    return job
+
+
+def _link(session: Session, kind: DocKind, local_id: int) -> RemoteLink | None:
+    return session.scalar(
+        select(RemoteLink).where(RemoteLink.kind == kind, RemoteLink.local_id == local_id)
+    )
+
+
+def _is_sent(session: Session, kind: DocKind, local_id: int) -> bool:
+    link = _link(session, kind, local_id)
+    return link is not None and link.state == LinkState.LINKED
+
+
+def _order_refusal(session: Session, kind: DocKind, local_id: int) -> str | None:
+    if kind not in (DocKind.INVOICE, DocKind.SALES_ORDER, DocKind.CREDIT_MEMO):
+        return None
+    order = session.get(Order, local_id)
+    if order is None:
+        return "no such order"
+    if kind == DocKind.INVOICE and order.status != OrderStatus.SHIPPED:
+        return "the order has not shipped: an invoice is sent when it ships (I2)"
+    if kind == DocKind.SALES_ORDER and order.status != OrderStatus.OPEN:
+        return "only open orders are sent as sales orders (I13)"
+    return None
+
+
+def send_now(
+    session: Session, kind: DocKind, local_ids: list[int], clock: Clock | None = None
+) -> list[Refusal]:
+    """Queue documents for sending right away, cancelling their automatic jobs (I4)."""
+    refusals = []
+    for local_id in local_ids:
+        reason = _order_refusal(session, kind, local_id)
+        if reason is None and _is_sent(session, kind, local_id):
+            reason = "already in QuickBooks: use Send Again or Replace"
+        if reason is None:
+            enqueue(session, kind, local_id, JobAction.CREATE, JobOrigin.MANUAL, clock=clock)
+        else:
+            refusals.append(Refusal(kind, local_id, reason))
+    return refusals
+
+
+def send_again(
+    session: Session, kind: DocKind, local_ids: list[int], clock: Clock | None = None
+) -> list[Refusal]:
+    """Send a corrected document again once the original is gone from accounting (I10).
+
+    The engine checks that the original is gone before it creates anything; a bill is
+    replaced (deleted, then sent again) so that accounting never holds two (B6).
+    """
+    action = JobAction.REPLACE if kind == DocKind.BILL else JobAction.CREATE
+    return _resend(session, kind, local_ids, action, clock)
+
+
+def replace(
+    session: Session, kind: DocKind, local_ids: list[int], clock: Clock | None = None
+) -> list[Refusal]:
+    """Delete the original in accounting and send the new one, as one tracked job (I10)."""
+    return _resend(session, kind, local_ids, JobAction.REPLACE, clock)
+
+
+def _resend(
+    session: Session, kind: DocKind, local_ids: list[int], action: JobAction, clock: Clock | None
+) -> list[Refusal]:
+    refusals = []
+    for local_id in local_ids:
+        reason = _order_refusal(session, kind, local_id)
+        link = _link(session, kind, local_id)
+        if reason is None and (link is None or link.state != LinkState.LINKED):
+            reason = "not in QuickBooks yet: use Send Now"
+        if reason is None:
+            enqueue(session, kind, local_id, action, JobOrigin.MANUAL, clock=clock)
+        else:
+            refusals.append(Refusal(kind, local_id, reason))
+    return refusals
+
+
+def delete_remote(
+    session: Session, kind: DocKind, local_ids: list[int], clock: Clock | None = None
+) -> list[Refusal]:
+    """Delete documents from accounting; a queued send is simply cancelled."""
+    refusals = []
+    for local_id in local_ids:
+        pending = pending_job(session, kind, local_id)
+        if not _is_sent(session, kind, local_id):
+            if pending is not None and pending.status == JobStatus.QUEUED:
+                pending.status = JobStatus.CANCELLED
+                pending.last_error_message = "cancelled: deleted before it was sent"
+                set_doc_state(session, kind, local_id, AcctState.UNSENT)
+            else:
+                refusals.append(Refusal(kind, local_id, "not in QuickBooks"))
+            continue
+        enqueue(session, kind, local_id, JobAction.DELETE, JobOrigin.MANUAL, clock=clock)
+    return refusals
+
+
+def plan_automatic(
+    session: Session, pacing_window: dt.timedelta, clock: Clock | None = None
+) -> int:
+    """Queue what automatic invoicing calls for (I3, I5, I9); returns the jobs added.
+
+    Shipped orders of automatic stores that are not in accounting get a create; orders
+    that were un-shipped get their invoice deleted; reshipped orders (state deleted) get a
+    new one. Failed invoices wait for the user (I11). The new jobs are spread over the
+    pacing window so accounting is never flooded (I5).
+    """
+    now = (clock or SystemClock()).now()
+    binding = session.get(CompanyBinding, 1)
+    start = binding.start_date if binding is not None else None
+    pending = select(OutboxJob.local_id).where(
+        OutboxJob.kind == DocKind.INVOICE, OutboxJob.status.in_(PENDING_JOB_STATUSES)
+    )
+    auto_stores = select(Store.id).where(Store.auto_invoice.is_(True))
+    to_create = (
+        select(Order.id)
+        .where(
+            Order.store_id.in_(auto_stores),
+            Order.status == OrderStatus.SHIPPED,
+            Order.acct_state.in_([AcctState.UNSENT, AcctState.DELETED]),
+            Order.id.not_in(pending),
+        )
+        .order_by(Order.ship_date, Order.id)
+    )
+    if start is not None:
+        to_create = to_create.where(func.coalesce(Order.ship_date, Order.order_date) >= start)
+    linked = select(RemoteLink.local_id).where(
+        RemoteLink.kind == DocKind.INVOICE, RemoteLink.state == LinkState.LINKED
+    )
+    to_delete = select(Order.id).where(
+        Order.store_id.in_(auto_stores),
+        Order.status != OrderStatus.SHIPPED,
+        Order.id.in_(linked),
+        Order.id.not_in(pending),
+    )
+    creates = list(session.scalars(to_create))
+    deletes = list(session.scalars(to_delete))
+    # Deletes go first and at once: an un-shipped order must leave the books promptly.
+    for local_id in deletes:
+        enqueue(
+            session,
+            DocKind.INVOICE,
+            local_id,
+            JobAction.DELETE,
+            JobOrigin.AUTO,
+            not_before=now,
+            clock=clock,
+        )
+    if creates:
+        spacing = pacing_window / max(len(creates), 1)
+        spacing = min(spacing, dt.timedelta(seconds=30))
+        for n, local_id in enumerate(creates):
+            enqueue(
+                session,
+                DocKind.INVOICE,
+                local_id,
+                JobAction.CREATE,
+                JobOrigin.AUTO,
+                not_before=now + spacing * n,
+                clock=clock,
+            )
+    return len(creates) + len(deletes)

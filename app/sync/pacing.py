@@ -1,0 +1,52 @@
+"""Pacing under the backend's limits (I5) and the retry policy for transient failures."""
+
+from __future__ import annotations
+
+import collections
+import threading
+from dataclasses import dataclass
+
+from app.sync.clock import Clock
+
+
+class SlidingWindowLimiter:
+    """At most `limit` calls in any `window` seconds; `acquire` waits for a free slot."""
+
+    def __init__(self, limit: int, clock: Clock, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._stamps: collections.deque[float] = collections.deque()
+        self._lock = threading.Lock()
+
+    def _seconds(self) -> float:
+        return self._clock.now().timestamp()
+
+    def acquire(self) -> None:
+        if self.limit <= 0:
+            return
+        while True:
+            with self._lock:
+                now = self._seconds()
+                while self._stamps and self._stamps[0] <= now - self.window:
+                    self._stamps.popleft()
+                if len(self._stamps) < self.limit:
+                    self._stamps.append(now)
+                    return
+                wait = self._stamps[0] + self.window - now
+            self._clock.sleep(max(wait, 0.01))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to wait before the next try of a transient failure, or None to stop."""
+
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    cap_seconds: float = 300.0
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> float | None:
+        if attempts >= self.max_attempts:
+            return None
+        backoff = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
+        return max(backoff, retry_after or 0.0)
