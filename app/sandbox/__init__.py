@@ -1,0 +1,1 @@
+"""Local stand-ins for the remote systems (QuickBooks Online, Desktop, sales channels)."""
