@@ -222,7 +222,7 @@ def test_rejected_name_is_shown_on_the_customer_and_the_invoice(profile, qb, eng
         link = s.scalar(select(RemoteLink).where(RemoteLink.kind == DocKind.CUSTOMER))
         assert link.state == LinkState.REJECTED and "already has" in link.detail  # L6
     state, detail = _state(profile, oid)
-    assert state == AcctState.NOT_READY and "refused" in detail
+    assert state == AcctState.NOT_READY and "was not created in QuickBooks" in detail
 
 
 def test_inactive_customer_breaks_its_link(profile, qb, engine):

@@ -338,6 +338,15 @@ class CurrencyMapping(Base):
     payables_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
 
 
+class AccountDefault(Base):
+    """Accounts new items are created with: income, cost of goods sold, inventory asset."""
+
+    __tablename__ = "account_defaults"
+
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)  # income | cogs | asset
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+
+
 class SyncRun(Base):
     """One run of the engine: what it sent, and whether it was undone (F4)."""
 
@@ -441,6 +450,7 @@ APPEND_ONLY_TRIGGERS = (
 
 __all__ = [
     "Account",
+    "AccountDefault",
     "ActivityEntry",
     "Base",
     "Bill",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.db.enums import ChargeType, CustomerMode, DocKind, LinkState
 from app.db.models import (
     Account,
+    AccountDefault,
     Bill,
     ChargeMapping,
     CompanyBinding,
@@ -90,7 +91,9 @@ def _ref(
     if link is not None and link.state == LinkState.BROKEN:
         ready.reasons.append(f"{noun} {label!r} is no longer in QuickBooks: relink it")
     elif link is not None and link.state == LinkState.REJECTED:
-        ready.reasons.append(f"QuickBooks refused {noun} {label!r}: {link.detail or ''}".strip())
+        ready.reasons.append(
+            f"{noun} {label!r} was not created in QuickBooks: {link.detail or ''}".strip()
+        )
     else:
         ready.reasons.append(f"{noun} {label!r} is not linked to QuickBooks")
         if pushable:
@@ -315,9 +318,28 @@ def assemble_party(
     return Assembled(doc, [name.note] if name.note else [])
 
 
-def assemble_item(session: Session, local_id: int, limits: Limits) -> Assembled:
+def _default_account(session: Session, role: str) -> Ref | None:
+    default = session.get(AccountDefault, role)
+    if default is None:
+        return None
+    link = link_of(session, DocKind.ACCOUNT, default.account_id)
+    if link is None or link.state != LinkState.LINKED or not link.remote_id:
+        return None
+    return Ref(link.remote_id, link.remote_name)
+
+
+def assemble_item(session: Session, local_id: int, limits: Limits) -> Assembled | NotReady:
+    """A new item, created with the default accounts mapped for items."""
     item = session.get(Item, local_id)
     assert item is not None
+    income = _default_account(session, "income")
+    if income is None:
+        return NotReady(
+            [
+                f"item {item.sku!r} is not in QuickBooks, and no income account is "
+                "mapped for new items (`map account income ACCOUNT`)"
+            ]
+        )
     name = valid_name(item.sku, limits.item_name_length)
     doc = ItemDoc(
         local_id=local_id,
@@ -326,5 +348,8 @@ def assemble_item(session: Session, local_id: int, limits: Limits) -> Assembled:
         description=item.description or item.name,
         price=item.price,
         cost=item.cost,
+        income_account=income,
+        expense_account=_default_account(session, "cogs"),
+        asset_account=_default_account(session, "asset"),
     )
     return Assembled(doc, [name.note] if name.note else [])

@@ -404,6 +404,12 @@ class Engine:
                 "waiting for its customer, vendor or items to be created",
             )
             return
+        if job.kind in LIST_KINDS:
+            # A list record that cannot be created shows why, and documents needing it stop
+            # asking for it until the user pushes it again (L6).
+            record_link(
+                s, job.kind, job.local_id, None, None, None, ready.text, state=LinkState.REJECTED
+            )
         row.status = JobStatus.CANCELLED
         row.lease_until = None
         row.lease_owner = None

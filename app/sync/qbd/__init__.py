@@ -1,0 +1,1 @@
+"""QuickBooks Desktop: qbXML requests and replies; the Web Connector and COM transports."""
