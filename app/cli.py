@@ -227,6 +227,8 @@ def cmd_map(args: argparse.Namespace) -> int:
         print(mappings.map_charge(profile, args.type, args.target, args.store, doc_kind))
     elif args.map_action == "currency":
         print(mappings.map_currency(profile, args.code, args.account))
+    elif args.map_action == "account":
+        print(mappings.map_account(profile, args.role, args.account))
     elif args.map_action == "item":
         print(mappings.map_item(profile, args.sku, args.item))
     else:
@@ -359,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     q = map_sub.add_parser("currency", help="a currency's payables account (B4)")
     q.add_argument("code")
     q.add_argument("account", metavar="PAYABLES_ACCOUNT")
+    q = map_sub.add_parser("account", help="accounts for new items: income, cogs or asset")
+    q.add_argument("role", choices=("income", "cogs", "asset"))
+    q.add_argument("account")
     q = map_sub.add_parser("item", help="link a SKU to a QuickBooks item")
     q.add_argument("sku")
     q.add_argument("item")

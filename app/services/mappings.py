@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.db.enums import ChargeType, DocKind, LinkState
 from app.db.models import (
     Account,
+    AccountDefault,
     Bill,
     ChargeMapping,
     CurrencyMapping,
@@ -111,6 +112,25 @@ def map_currency(profile: Profile, currency: str, payables: str) -> str:
         return f"{currency} bills -> payables account {account.name!r}"
 
 
+ITEM_ACCOUNT_ROLES = {
+    "income": "income account for new items",
+    "cogs": "cost of goods sold account for new items",
+    "asset": "inventory asset account for new inventory items",
+}
+
+
+def map_account(profile: Profile, role: str, account_name: str) -> str:
+    """The accounts items are created with when Bookbridge pushes them (L3, L5)."""
+    if role not in ITEM_ACCOUNT_ROLES:
+        raise MappingError(f"unknown role {role!r}; use one of: {', '.join(ITEM_ACCOUNT_ROLES)}")
+    with profile.transaction() as s:
+        account, _ = _find_target(s, account_name)
+        if account is None:
+            raise MappingError(f"{account_name!r} is an item, not an account")
+        s.merge(AccountDefault(role=role, account_id=account.id))
+        return f"{ITEM_ACCOUNT_ROLES[role]} -> {account.name!r}"
+
+
 def map_item(profile: Profile, sku: str, remote_item: str) -> str:
     """Link a local SKU to an item that exists in QuickBooks (imported by lists pull)."""
     with profile.transaction() as s:
@@ -168,6 +188,9 @@ def show_mappings(profile: Profile) -> MappingReport:
             store = _store_name(s, m.store_id) if m.store_id else "all stores"
             target = _target_name(s, m)
             lines.append(f"{m.doc_kind.value:8} {m.charge_type.value:11} {store:20} -> {target}")
+        for d in s.scalars(select(AccountDefault)):
+            account = s.get(Account, d.account_id)
+            lines.append(f"{ITEM_ACCOUNT_ROLES[d.role]} -> {account.name if account else '?'}")
         for c in s.scalars(select(CurrencyMapping)):
             account = s.get(Account, c.payables_account_id)
             lines.append(f"currency {c.currency} -> {account.name if account else '?'}")

@@ -15,12 +15,20 @@ from app.db.session import Profile
 def profile_status(profile: Profile) -> dict[str, Any]:
     with profile.sessions() as s:
         binding = s.get(CompanyBinding, 1)
-        orders = dict(s.execute(select(Order.acct_state, func.count()).group_by(Order.acct_state)))
-        bills = dict(s.execute(select(Bill.acct_state, func.count()).group_by(Bill.acct_state)))
-        queued = s.scalar(
-            select(func.count()).where(
-                OutboxJob.status.in_([JobStatus.QUEUED, JobStatus.SENDING])
+        orders = {
+            state: n
+            for state, n in s.execute(
+                select(Order.acct_state, func.count()).group_by(Order.acct_state)
             )
+        }
+        bills = {
+            state: n
+            for state, n in s.execute(
+                select(Bill.acct_state, func.count()).group_by(Bill.acct_state)
+            )
+        }
+        queued = s.scalar(
+            select(func.count()).where(OutboxJob.status.in_([JobStatus.QUEUED, JobStatus.SENDING]))
         )
     return {
         "profile": profile.name,
