@@ -224,6 +224,7 @@ class Engine:
             expired = job.lease_until is not None and job.lease_until < now
             if expired or not _owner_alive(job.lease_owner):
                 job.status = JobStatus.QUEUED
+                job.attempts = max(job.attempts - 1, 0)  # a crash is not the job's failure
                 job.lease_until = None
                 job.lease_owner = None
                 set_doc_state(s, job.kind, job.local_id, AcctState.QUEUED)
@@ -232,8 +233,9 @@ class Engine:
         now = self.clock.now()
         due = OutboxJob.next_try_at <= now
         if send_all:
-            # Send everything queued now, but never before a retry's backoff is over.
-            due = due | ((OutboxJob.attempts == 0) & (OutboxJob.origin == JobOrigin.AUTO))
+            # Send everything queued now, ignoring the pacing spread, but never before the
+            # backoff of a job that failed transiently (its last error is set) is over.
+            due = due | OutboxJob.last_error_kind.is_(None)
         return (OutboxJob.status == JobStatus.QUEUED) & due
 
     def _count_due(self, send_all: bool) -> int:
@@ -290,7 +292,7 @@ class Engine:
         with self.profile.sessions() as s:
             earliest = s.scalar(
                 select(func.min(OutboxJob.next_try_at)).where(
-                    OutboxJob.status == JobStatus.QUEUED, OutboxJob.attempts > 0
+                    OutboxJob.status == JobStatus.QUEUED, OutboxJob.last_error_kind.is_not(None)
                 )
             )
         if earliest is None:
@@ -396,6 +398,8 @@ class Engine:
             row.lease_until = None
             row.lease_owner = None
             row.next_try_at = max(dep.next_try_at for dep in waiting_on)
+            row.last_error_kind = ErrorKind.NOT_READY
+            row.last_error_message = "waiting for its customer, vendor or items to be created"
             set_doc_state(
                 s,
                 job.kind,
