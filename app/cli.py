@@ -254,22 +254,40 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_qbwc(args: argparse.Namespace) -> int:
+    if args.qbwc_action == "serve":
+        from app.sync.qbd.webconnector.server import serve
+
+        def ready(url: str) -> None:
+            print(f"Web Connector endpoint at {url} (Ctrl+C to stop)", flush=True)
+
+        serve(_open(args), args.port, ready=ready)
+        return EXIT_OK
+    from app.sync.qbd.qwc import write_qwc
+
+    written = write_qwc(_open(args), Path(args.out) if args.out else None, args.port)
+    print(f"Wrote {written}: add it in the QuickBooks Web Connector (Add an application).")
+    return EXIT_OK
+
+
 def _known_error(exc: Exception) -> tuple[str, int] | None:
     """Errors the user can act on, as (message, exit code); None for our own bugs."""
     from app.secrets import SecretStoreUnavailable
     from app.services.lists import ListError
     from app.services.mappings import MappingError
+    from app.services.qbd_setup import QbdSetupError
     from app.services.stores import SettingError
     from app.sync.backend import BackendError, Disconnected
     from app.sync.connection import WrongCompany
+    from app.sync.qbd.webconnector.server import ServerStartError
 
     if isinstance(exc, Disconnected):
         return f"{exc.message} {exc.action}", EXIT_DISCONNECTED
     if isinstance(exc, BackendError):
         return f"{exc.message} {exc.action}", EXIT_SOME_FAILED
-    if isinstance(
-        exc, ListError | MappingError | SettingError | WrongCompany | SecretStoreUnavailable
-    ):
+    user_errors = (ListError, MappingError, SettingError, WrongCompany, SecretStoreUnavailable,
+                   QbdSetupError, ServerStartError)
+    if isinstance(exc, user_errors):
         return str(exc), EXIT_UNUSABLE
     return None
 
@@ -384,6 +402,15 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name")
     q.add_argument("value")
     p.set_defaults(func=cmd_settings)
+
+    p = sub.add_parser("qbwc", help="the QuickBooks Web Connector endpoint and its .qwc file")
+    qbwc_sub = p.add_subparsers(dest="qbwc_action", required=True)
+    q = qbwc_sub.add_parser("serve", help="serve the Web Connector on 127.0.0.1 until Ctrl+C")
+    q.add_argument("--port", type=int, default=8089)
+    q = qbwc_sub.add_parser("qwc", help="write the .qwc file to add in the Web Connector")
+    q.add_argument("--out", metavar="FILE")
+    q.add_argument("--port", type=int, default=8089)
+    p.set_defaults(func=cmd_qbwc)
 
     return parser
 

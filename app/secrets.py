@@ -34,6 +34,10 @@ class MemoryKeyring(KeyringBackend):
         with self._lock:
             self._values[(service, username)] = password
 
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
     def delete_password(self, service: str, username: str) -> None:
         with self._lock:
             if self._values.pop((service, username), None) is None:

@@ -24,6 +24,9 @@ def bookbridge_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "bookbridge-home"
     monkeypatch.setenv("BOOKBRIDGE_HOME", str(home))
     monkeypatch.setenv("BOOKBRIDGE_KEYRING", "memory")
+    from app import secrets
+
+    secrets._memory.clear()  # secrets never leak from one test into the next
     return home
 
 

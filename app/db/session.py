@@ -25,9 +25,17 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "bookbridge_read_only"
+
+
 def _on_sqlite_begin(conn: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front so two writers never deadlock on upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers take the write lock up front (BEGIN IMMEDIATE), so two writers never deadlock
+    # upgrading a read lock; connections marked read-only start a deferred transaction, which
+    # under WAL reads beside a running writer instead of waiting for it (the window stays live).
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:

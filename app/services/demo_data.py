@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, insert, select
 
-from app.db.enums import AcctState, ChargeType, ErrorKind, ItemType, OrderStatus
+from app.db.enums import AcctState, ChargeType, CustomerMode, ErrorKind, ItemType, OrderStatus
 from app.db.models import (
     Base,
     Bill,
@@ -35,6 +35,10 @@ LAST_DAY = dt.date(2026, 6, 30)
 SPAN_DAYS = 540
 BATCH = 5_000
 ZERO = Decimal("0.00")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
 
 
 @dataclass(frozen=True)
@@ -85,175 +89,52 @@ NASTY_BUSINESSES = (
     ("The Very Long Name Artisanal Candle Company of Portland, Oregon LLC", "USD"),
     ("Chloé & Fils: Linge de Maison", "EUR"),
 )
-FIRST_NAMES = (
-    "Olivia",
-    "Liam",
-    "Emma",
-    "Noah",
-    "Ava",
-    "Elijah",
-    "Sophia",
-    "Lucas",
-    "Amelia",
-    "Mateo",
-    "Mia",
-    "Ethan",
-    "Harper",
-    "Aiden",
-    "Ella",
-    "Kenji",
-    "Priya",
-    "Aarav",
-    "Mei",
-    "Fatima",
-    "Omar",
-    "Ingrid",
-    "Søren",
-    "Chiara",
-    "Matteo",
-    "Léa",
-    "Hugo",
-    "Nadia",
-    "Tomás",
-    "Aoife",
-    "Grace",
-    "Henry",
-    "Chloe",
-    "Jack",
-    "Ruby",
-    "Oscar",
-    "Isla",
-    "Leo",
-    "Freya",
-    "Arthur",
-    "Yuki",
-    "Diego",
-    "Camila",
-    "Rafael",
-    "Ana",
+FIRST_NAMES = _words(
+    "Olivia Liam Emma Noah Ava Elijah Sophia Lucas Amelia Mateo Mia Ethan Harper Aiden Ella "
+    "Kenji Priya Aarav Mei Fatima Omar Ingrid Søren Chiara Matteo Léa Hugo Nadia Tomás Aoife "
+    "Grace Henry Chloe Jack Ruby Oscar Isla Leo Freya Arthur Yuki Diego Camila Rafael Ana"
 )
-LAST_NAMES = (
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Thompson",
-    "White",
-    "Harris",
-    "Clark",
-    "Lewis",
-    "Nguyen",
-    "Kim",
-    "Patel",
-    "Singh",
-    "Chen",
-    "Rossi",
-    "Dubois",
-    "Novak",
-    "Kowalski",
-    "Jensen",
-    "Murphy",
-    "Kelly",
-    "O'Connor",
-    "D'Angelo",
-    "Fernández",
-    "Schäfer",
-    "Côté",
-    "Gauthier",
-    "Tremblay",
-    "MacDonald",
-    "Walsh",
-    "Byrne",
-    "Sato",
-    "Tanaka",
+LAST_NAMES = _words(
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+    "Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Thompson White Harris Clark Lewis "
+    "Nguyen Kim Patel Singh Chen Rossi Dubois Novak Kowalski Jensen Murphy Kelly O'Connor "
+    "D'Angelo Fernández Schäfer Côté Gauthier Tremblay MacDonald Walsh Byrne Sato Tanaka"
 )
-BUSINESS_WORDS = (
-    "Maple",
-    "Birch",
-    "Harbor",
-    "Summit",
-    "Cedar",
-    "Willow",
-    "Granite",
-    "Prairie",
-    "Copper",
-    "Juniper",
-    "Atlas",
-    "Meridian",
-    "Bluebird",
-    "Redwood",
-    "Lantern",
-    "Anchor",
-    "Beacon",
-    "Orchard",
-    "Heron",
-    "Fox",
+BUSINESS_WORDS = _words(
+    "Maple Birch Harbor Summit Cedar Willow Granite Prairie Copper Juniper Atlas Meridian "
+    "Bluebird Redwood Lantern Anchor Beacon Orchard Heron Fox"
 )
 BUSINESS_KINDS = ("Gifts", "Home Goods", "Boutique", "Trading Co.", "Supply", "Interiors")
 COUNTRY = {"USD": "US", "CAD": "CA", "EUR": "DE", "GBP": "GB"}
 
-# (sku, name, price, cost, type); prices keep up to 4 decimals, as stores send them.
-CATALOG: tuple[tuple[str, str, str, str, ItemType], ...] = (
-    ("MUG-11OZ-WHT", "Ceramic mug 11 oz, white", "14.00", "5.10", ItemType.INVENTORY),
-    ("MUG-11OZ-BLK", "Ceramic mug 11 oz, black", "14.00", "5.10", ItemType.INVENTORY),
-    ("MUG-15OZ-SPECKLE", "Speckled mug 15 oz", "18.50", "6.75", ItemType.INVENTORY),
-    ("CANDLE-SOY-8OZ-LAV", "Soy candle 8 oz, lavender", "22.00", "7.40", ItemType.INVENTORY),
-    ("CANDLE-SOY-8OZ-CED", "Soy candle 8 oz, cedar", "22.00", "7.40", ItemType.INVENTORY),
-    (
-        "CANDLE-SOY-LAVENDER-EUCALYPTUS-16OZ-AMBER-JAR",
-        "Soy candle 16 oz, lavender & eucalyptus, amber jar",
-        "34.00",
-        "11.20",
-        ItemType.INVENTORY,
-    ),
-    (
-        "GIFTSET-HOLIDAY-DELUXE-CANDLE-AND-MUG-BUNDLE-RED",
-        "Holiday deluxe gift set: candle + mug, red",
-        "49.99",
-        "17.80",
-        ItemType.INVENTORY,
-    ),
-    ("TEA-TOWEL-LINEN-NAT", "Linen tea towel, natural", "16.00", "4.90", ItemType.INVENTORY),
-    ("TOTE-CANVAS-LG", "Canvas tote bag, large", "24.00", "8.30", ItemType.INVENTORY),
-    ("PRINT-A4-BOTANICAL", "Botanical art print A4", "19.00", "2.40", ItemType.INVENTORY),
-    ("PRINT-A3-BOTANICAL", "Botanical art print A3", "29.00", "3.60", ItemType.INVENTORY),
-    ("NOTEBOOK-DOT-A5", "Dot-grid notebook A5", "12.50", "3.15", ItemType.INVENTORY),
-    (
-        "FABRIC-LINEN-NATURAL-PER-YARD",
-        "Linen fabric, natural (per yard)",
-        "21.75",
-        "9.00",
-        ItemType.INVENTORY,
-    ),
-    ("WAX-MELT-BULK", "Wax melt cube (bulk)", "0.3750", "0.1100", ItemType.INVENTORY),
-    ("SOAP-BAR-OAT-HONEY", "Oat & honey soap bar", "8.00", "2.20", ItemType.INVENTORY),
-    ("COASTER-SET-4-SLATE", "Slate coaster set of 4", "26.00", "9.70", ItemType.INVENTORY),
-    ("GIFT-WRAP", "Gift wrapping", "4.50", "0.80", ItemType.SERVICE),
-    (
-        "FREE-STICKER-SAMPLE",
-        "Free sticker with every order",
-        "0.00",
-        "0.05",
-        ItemType.NON_INVENTORY,
-    ),
-    ("DIGITAL-PATTERN-PDF", "Sewing pattern (PDF download)", "9.00", "0.00", ItemType.SERVICE),
-)
+# The catalogue: sku | price | cost | name. Prices keep up to 4 decimals, as stores send them;
+# some SKUs are longer than QuickBooks Desktop's 31-character item names.
+_CATALOG_TABLE = """
+MUG-11OZ-WHT                                     | 14.00  | 5.10   | Ceramic mug 11 oz, white
+MUG-11OZ-BLK                                     | 14.00  | 5.10   | Ceramic mug 11 oz, black
+MUG-15OZ-SPECKLE                                 | 18.50  | 6.75   | Speckled mug 15 oz
+CANDLE-SOY-8OZ-LAV                               | 22.00  | 7.40   | Soy candle 8 oz, lavender
+CANDLE-SOY-8OZ-CED                               | 22.00  | 7.40   | Soy candle 8 oz, cedar
+CANDLE-SOY-LAVENDER-EUCALYPTUS-16OZ-AMBER-JAR    | 34.00  | 11.20  | Soy candle 16 oz, amber jar
+GIFTSET-HOLIDAY-DELUXE-CANDLE-AND-MUG-BUNDLE-RED | 49.99  | 17.80  | Gift set: candle + mug, red
+TEA-TOWEL-LINEN-NAT                              | 16.00  | 4.90   | Linen tea towel, natural
+TOTE-CANVAS-LG                                   | 24.00  | 8.30   | Canvas tote bag, large
+PRINT-A4-BOTANICAL                               | 19.00  | 2.40   | Botanical art print A4
+PRINT-A3-BOTANICAL                               | 29.00  | 3.60   | Botanical art print A3
+NOTEBOOK-DOT-A5                                  | 12.50  | 3.15   | Dot-grid notebook A5
+FABRIC-LINEN-NATURAL-PER-YARD                    | 21.75  | 9.00   | Linen fabric per yard, natural
+WAX-MELT-BULK                                    | 0.3750 | 0.1100 | Wax melt cube (bulk)
+SOAP-BAR-OAT-HONEY                               | 8.00   | 2.20   | Oat & honey soap bar
+COASTER-SET-4-SLATE                              | 26.00  | 9.70   | Slate coaster set of 4
+GIFT-WRAP                                        | 4.50   | 0.80   | Gift wrapping
+FREE-STICKER-SAMPLE                              | 0.00   | 0.05   | Free sticker with every order
+DIGITAL-PATTERN-PDF                              | 9.00   | 0.00   | Sewing pattern (PDF download)
+"""
+ITEM_TYPES = {
+    "GIFT-WRAP": ItemType.SERVICE,
+    "DIGITAL-PATTERN-PDF": ItemType.SERVICE,
+    "FREE-STICKER-SAMPLE": ItemType.NON_INVENTORY,
+}
 FRACTIONAL_SKUS = frozenset({"FABRIC-LINEN-NATURAL-PER-YARD"})
 BULK_SKUS = frozenset({"WAX-MELT-BULK"})
 FREE_SKU = "FREE-STICKER-SAMPLE"
@@ -271,6 +152,15 @@ VENDORS = (
 FAILURES = (ErrorKind.DUPLICATE, ErrorKind.CLOSED_PERIOD, ErrorKind.VALIDATION, ErrorKind.INACTIVE)
 
 
+def _catalog() -> list[tuple[str, Decimal, Decimal, str]]:
+    """(sku, price, cost, name) for each line of the catalogue table."""
+    rows = []
+    for line in _CATALOG_TABLE.strip().splitlines():
+        sku, price, cost, name = (cell.strip() for cell in line.split("|"))
+        rows.append((sku, Decimal(price), Decimal(cost), name))
+    return rows
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -278,10 +168,6 @@ def _table(model: type[Base]) -> Table:
 def _ascii(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(c for c in folded.lower() if c.isalnum() or c in ".-")
-
-
-def _money(value: Decimal) -> Decimal:
-    return round_money(value)
 
 
 @dataclass
@@ -354,7 +240,7 @@ def _ensure_stores(conn: Connection, ids: _Ids) -> dict[str, int]:
             "name": s.name,
             "channel": s.channel,
             "auto_invoice": False,
-            "customer_mode": "direct",
+            "customer_mode": CustomerMode.DIRECT,
         }
         for s in STORES
         if s.name not in found
@@ -379,7 +265,7 @@ def _ensure_items(conn: Connection, ids: _Ids, counts: _Counts) -> list[_ItemInf
     found = {sku: id_ for id_, sku in conn.execute(select(items.c.id, items.c.sku))}
     result: list[_ItemInfo] = []
     new: list[dict[str, Any]] = []
-    for sku, name, price, cost, item_type in CATALOG:
+    for sku, price, cost, name in _catalog():
         id_ = found.get(sku)
         if id_ is None:
             id_ = ids.take(Item)
@@ -389,16 +275,16 @@ def _ensure_items(conn: Connection, ids: _Ids, counts: _Counts) -> list[_ItemInf
                     "sku": sku,
                     "name": name,
                     "description": name,
-                    "type": item_type,
-                    "price": Decimal(price),
-                    "cost": Decimal(cost),
-                    "average_cost": Decimal(cost),
+                    "type": ITEM_TYPES.get(sku, ItemType.INVENTORY),
+                    "price": price,
+                    "cost": cost,
+                    "average_cost": cost,
                     "quantity_on_hand": Decimal(0),
                     "active": True,
                     "updated_at": utcnow(),
                 }
             )
-        result.append(_ItemInfo(id_, sku, name, Decimal(price), Decimal(cost)))
+        result.append(_ItemInfo(id_, sku, name, price, cost))
     if new:
         conn.execute(insert(items), new)
     counts.items += len(new)
@@ -586,7 +472,7 @@ class _OrderBuilder:
         discount = self._discount(subtotal)
         shipping = self._shipping(store, subtotal)
         rate = rng.choice(TAX_RATES[currency]) if store.collects_tax else ZERO
-        sales_tax = _money((subtotal - discount) * rate)
+        sales_tax = round_money((subtotal - discount) * rate)
         other_fees = (
             rng.choice((Decimal("3.50"), Decimal("2.00"), Decimal("10.00")))
             if rng.random() < 0.04
@@ -632,7 +518,9 @@ class _OrderBuilder:
             else:
                 quantity = Decimal(rng.choices((1, 2, 3, 4), weights=(75, 15, 7, 3))[0])
             price = (
-                _money(item.price * Decimal("0.6")) if wholesale and item.price >= 1 else item.price
+                round_money(item.price * Decimal("0.6"))
+                if wholesale and item.price >= 1
+                else item.price
             )
             lines.append(
                 {
@@ -655,7 +543,7 @@ class _OrderBuilder:
         if rng.random() >= 0.12 or subtotal <= 0:
             return ZERO
         if rng.random() < 0.6:
-            return _money(
+            return round_money(
                 subtotal * rng.choice((Decimal("0.10"), Decimal("0.15"), Decimal("0.20")))
             )
         return min(subtotal, Decimal("5.00"))
@@ -803,8 +691,8 @@ def _insert_bills(
                 }
             )
         shipping = Decimal(rng.randrange(0, 6000)) * CENT if rng.random() < 0.6 else ZERO
-        discount = _money(subtotal * Decimal("0.02")) if rng.random() < 0.2 else ZERO
-        sales_tax = _money(subtotal * Decimal("0.05")) if currency == "CAD" else ZERO
+        discount = round_money(subtotal * Decimal("0.02")) if rng.random() < 0.2 else ZERO
+        sales_tax = round_money(subtotal * Decimal("0.05")) if currency == "CAD" else ZERO
         other = Decimal("15.00") if rng.random() < 0.1 else ZERO
         bill_date = LAST_DAY - dt.timedelta(days=rng.randrange(SPAN_DAYS))
         bill_rows.append(

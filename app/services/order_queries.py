@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Connection, func, select
 
 from app.db.enums import AcctState, OrderStatus
 from app.db.models import Customer, Order, Store
+from app.db.session import READ_ONLY as READ_ONLY_OPTION
 from app.db.session import Profile
 
 # SQLite allows 32,766 bound parameters; rows are fetched in far smaller blocks than that.
@@ -20,7 +21,6 @@ MAX_IDS_PER_FETCH = 1_000
 
 # Marks a connection that only reads, so the profile's begin hook can open a deferred
 # transaction: under WAL a reader then runs beside a writer instead of queueing behind it.
-READ_ONLY_OPTION = "bookbridge_read_only"
 
 
 class SortKey(StrEnum):
