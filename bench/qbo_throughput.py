@@ -67,8 +67,8 @@ def run_bookbridge(orders: int, latency_ms: int) -> dict[str, float]:
 def run_python_quickbooks(orders: int, latency_ms: int) -> dict[str, float]:
     from types import SimpleNamespace
 
-    from intuitlib.enums import Environments
     from quickbooks import QuickBooks
+    from quickbooks.client import Environments
     from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
     from quickbooks.objects.invoice import Invoice
 
