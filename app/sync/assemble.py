@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,12 +15,14 @@ from app.db.models import (
     Account,
     AccountDefault,
     Bill,
+    BillLine,
     ChargeMapping,
     CompanyBinding,
     CurrencyMapping,
     Customer,
     Item,
     Order,
+    OrderLine,
     RemoteLink,
     Vendor,
 )
@@ -135,6 +138,40 @@ def _charge_target(
     return None, _ref(session, DocKind.ITEM, mapping.item_id, item.sku if item else "?", ready)
 
 
+def _product_lines(
+    session: Session, rows: list[tuple[OrderLine | BillLine, Decimal]], ready: NotReady
+) -> tuple[ProductLine, ...]:
+    """Product lines with their linked items (L1); unknown or unlinked SKUs are reasons."""
+    lines = []
+    for line, price in rows:
+        if line.item_id is None:
+            ready.reasons.append(f"SKU {line.sku!r} is not in the item list")
+            continue
+        item = _ref(session, DocKind.ITEM, line.item_id, line.sku, ready)
+        if item is not None:
+            lines.append(ProductLine(item, line.description, line.quantity, price, line.amount))
+    return tuple(lines)
+
+
+def _charge_lines(
+    session: Session,
+    record: Order | Bill,
+    charges: tuple[tuple[ChargeType, str], ...],
+    doc_kind: DocKind,
+    store_id: int | None,
+    ready: NotReady,
+) -> tuple[ChargeLine, ...]:
+    """The non-zero charges of a document, each with its mapped account or item (I1, B2)."""
+    lines = []
+    for charge, attr in charges:
+        amount = getattr(record, attr)
+        if amount:
+            account, item = _charge_target(session, doc_kind, store_id, charge, ready)
+            if account or item:
+                lines.append(ChargeLine(charge, amount, account=account, item=item))
+    return tuple(lines)
+
+
 def _number_taken(session: Session, kind: DocKind, local_id: int) -> Callable[[str], bool]:
     def taken(candidate: str) -> bool:
         return (
@@ -188,24 +225,8 @@ def assemble_sales(
     else:
         assert order.customer is not None
         customer = _ref(session, DocKind.CUSTOMER, order.customer_id, order.customer.name, ready)
-    lines = []
-    for line in order.lines:
-        item = None
-        if line.item_id is None:
-            ready.reasons.append(f"SKU {line.sku!r} is not in the item list")
-        else:
-            item = _ref(session, DocKind.ITEM, line.item_id, line.sku, ready)
-        if item is not None:
-            lines.append(
-                ProductLine(item, line.description, line.quantity, line.unit_price, line.amount)
-            )
-    charges = []
-    for charge, attr in ORDER_CHARGES:
-        amount = getattr(order, attr)
-        if amount:
-            account, item = _charge_target(session, DocKind.INVOICE, order.store_id, charge, ready)
-            if account or item:
-                charges.append(ChargeLine(charge, amount, account=account, item=item))
+    lines = _product_lines(session, [(ln, ln.unit_price) for ln in order.lines], ready)
+    charges = _charge_lines(session, order, ORDER_CHARGES, DocKind.INVOICE, order.store_id, ready)
     if ready.reasons:
         return ready
     assert customer is not None
@@ -219,8 +240,8 @@ def assemble_sales(
         txn_date=txn_date,
         customer=customer,
         currency=order.currency,
-        lines=tuple(lines),
-        charges=tuple(charges),
+        lines=lines,
+        charges=charges,
         memo=order.memo,
         total=order.total,
         linked_sales_order=linked_sales_order,
@@ -249,23 +270,8 @@ def assemble_bill(session: Session, bill: Bill, limits: Limits) -> Assembled | N
             ap_account = session.get(Account, mapping.payables_account_id)
             assert ap_account is not None
             payables = _ref(session, DocKind.ACCOUNT, ap_account.id, ap_account.name, ready, False)
-    lines = []
-    for line in bill.lines:
-        if line.item_id is None:
-            ready.reasons.append(f"SKU {line.sku!r} is not in the item list")
-            continue
-        item = _ref(session, DocKind.ITEM, line.item_id, line.sku, ready)
-        if item is not None:
-            lines.append(
-                ProductLine(item, line.description, line.quantity, line.unit_cost, line.amount)
-            )
-    charges = []
-    for charge, attr in BILL_CHARGES:
-        amount = getattr(bill, attr)
-        if amount:
-            account, item = _charge_target(session, DocKind.BILL, None, charge, ready)
-            if account or item:
-                charges.append(ChargeLine(charge, amount, account=account, item=item))
+    lines = _product_lines(session, [(ln, ln.unit_cost) for ln in bill.lines], ready)
+    charges = _charge_lines(session, bill, BILL_CHARGES, DocKind.BILL, None, ready)
     if ready.reasons:
         return ready
     assert vendor is not None
@@ -279,8 +285,8 @@ def assemble_bill(session: Session, bill: Bill, limits: Limits) -> Assembled | N
         due_date=bill.due_date,
         vendor=vendor,
         currency=bill.currency,
-        lines=tuple(lines),
-        charges=tuple(charges),
+        lines=lines,
+        charges=charges,
         payables_account=payables,
         memo=bill.memo,
         total=bill.total,
