@@ -12,7 +12,9 @@ from app.sync.clock import Clock
 class SlidingWindowLimiter:
     """At most `limit` calls in any `window` seconds; `acquire` waits for a free slot."""
 
-    def __init__(self, limit: int, clock: Clock, window: float = 60.0) -> None:
+    def __init__(self, limit: int, clock: Clock, window: float = 61.0) -> None:
+        # One second more than the backend's minute, so clock skew between us and the
+        # server never turns our last call of a window into its first refusal.
         self.limit = limit
         self.window = window
         self._clock = clock
@@ -22,19 +24,26 @@ class SlidingWindowLimiter:
     def _seconds(self) -> float:
         return self._clock.now().timestamp()
 
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free now; never waits."""
+        return self._take() is None
+
     def acquire(self) -> None:
-        if self.limit <= 0:
-            return
-        while True:
-            with self._lock:
-                now = self._seconds()
-                while self._stamps and self._stamps[0] <= now - self.window:
-                    self._stamps.popleft()
-                if len(self._stamps) < self.limit:
-                    self._stamps.append(now)
-                    return
-                wait = self._stamps[0] + self.window - now
+        while (wait := self._take()) is not None:
             self._clock.sleep(max(wait, 0.01))
+
+    def _take(self) -> float | None:
+        """Take a slot and return None, or return how long until one frees up."""
+        if self.limit <= 0:
+            return None
+        with self._lock:
+            now = self._seconds()
+            while self._stamps and self._stamps[0] <= now - self.window:
+                self._stamps.popleft()
+            if len(self._stamps) < self.limit:
+                self._stamps.append(now)
+                return None
+            return self._stamps[0] + self.window - now
 
 
 @dataclass(frozen=True)
