@@ -89,6 +89,8 @@ def run_python_quickbooks(orders: int, latency_ms: int) -> dict[str, float]:
     for n in range(orders):
         invoice = Invoice()
         invoice.DocNumber = f"P{n:06d}"
+        # python-quickbooks sends "" for unset dates, which the sandbox refuses (2010); set them.
+        invoice.TxnDate = invoice.DueDate = "2026-03-01"
         invoice.CustomerRef = {"value": customer["Id"]}
         line = SalesItemLine()
         line.Amount = 24.68
