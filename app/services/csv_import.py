@@ -1,16 +1,16 @@
 """CSV import of orders, bills, customers, vendors and items (SPEC S1, DESIGN §3).
 
-An import runs in one transaction, rolled back at the end of a dry run:
+An import runs in one transaction, rolled back at the end of a dry run, and reads the
+file twice, row by row, so memory stays bounded whatever the size of the file:
 
-1. The file is read once, row by row. Each row's cells are checked and their values,
-   as canonical text, are staged in a temporary table: memory stays bounded whatever
-   the size of the file.
-2. The staged rows are read back grouped by natural key (store + order number, vendor +
-   bill number, name, sku), PAGE_SIZE records at a time, so the rows of one order come
-   together even when they are scattered through the file.
-3. Each record is checked as a whole (a bad row rejects its whole order; the rows of one
-   order must agree on its order-level fields), then the page is written with bulk
-   statements: new records created, changed ones updated, equal ones left untouched.
+1. A quick pass lists each run of consecutive rows that share a natural key (store +
+   order number, vendor + bill number, name, sku) in a temporary table. A key with more
+   than one run belongs to a record split across the file; usually there is none.
+2. The second pass checks every cell and groups the rows of each record. PAGE_SIZE
+   records at a time are checked as a whole (a bad row rejects its whole order; the rows
+   of one order must agree on its order-level fields) and written with bulk statements:
+   new records are created, changed ones updated, equal ones left untouched. The rows
+   of split records are staged instead and handled together once the file is read.
 
 Order-level fields (dates, status, customer, currency, charges) may be repeated on every
 row of an order or given once: a blank cell means "as on the other rows"; charges left
@@ -36,9 +36,9 @@ from typing import Any, Protocol, TextIO
 from sqlalchemy import (
     Column,
     Connection,
-    Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     bindparam,
@@ -46,9 +46,11 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
     update,
 )
 
+from app.cli import EXIT_OK, EXIT_SOME_FAILED, EXIT_UNUSABLE
 from app.db.enums import AcctState, ItemType, OrderStatus
 from app.db.models import (
     Bill,
@@ -83,12 +85,11 @@ from app.services.csv_reader import (
 )
 
 PAGE_SIZE = 2000  # records checked and written together
-STAGE_BATCH = 5000  # rows staged per statement
+STAGED_PAGE_ROWS = 6000  # rows of split records read back together
+STAGE_BATCH = 5000  # rows (or runs) staged per statement
 ID_LOOKUP_CHUNK = 5000  # keys per "IN (...)" lookup
 DEFAULT_CURRENCY = "USD"
 LOCKED_STATES = frozenset({AcctState.SENT, AcctState.SENDING})  # SPEC W3: edit via Send Again
-
-EXIT_OK, EXIT_SOME_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 
 
 # --- what a file of each kind holds -----------------------------------------------------
@@ -264,7 +265,7 @@ class ImportReport:
     def exit_code(self) -> int:
         if self.fatal:
             return EXIT_UNUSABLE
-        return EXIT_SOME_REJECTED if self.problems else EXIT_OK
+        return EXIT_SOME_FAILED if self.problems else EXIT_OK
 
     def reject(self, row: int, column: str | None, reason: str) -> None:
         self.problems.append(RowProblem(row, column, reason))
@@ -288,7 +289,9 @@ def print_report(report: ImportReport, stream: TextIO) -> None:
     ]
     if report.also_created:
         made = ", ".join(
-            f"{n} {what}{'' if n == 1 else 's'}" for what, n in report.also_created.items()
+            f"{n} {what}{'' if n == 1 else 's'}"
+            for what in ("store", "vendor", "customer", "item")
+            if (n := report.also_created[what])
         )
         lines.append(f"  also created      {made}")
     if report.dry_run:
@@ -307,7 +310,7 @@ def print_report(report: ImportReport, stream: TextIO) -> None:
 def _parse_charge(text: str, *, decimal_comma: bool) -> Decimal:
     amount = parse_amount(text, decimal_comma=decimal_comma)
     if amount < 0:
-        raise CellError(f'"{text}" is negative: enter charges and discounts as positive amounts')
+        raise CellError(f'"{text}" is negative: this amount must be 0 or more')
     return amount
 
 
@@ -348,14 +351,15 @@ def _from_staged(spec: FieldSpec) -> Callable[[str], Any] | None:
     return None  # staged as it is stored
 
 
-CellPlan = tuple[int, Callable[[str], str], str, bool]  # position, reader, name, needs_value
+CellPlan = tuple[int, Callable[[str], str] | None, int, str, bool]
+# (position, parser or None for free text, longest text, field name, a value is needed)
 
 
 class RowReader:
     """Checks each row of the file and turns it into a staged row, reporting bad cells.
 
     A row that repeats the order-level cells of the row before it (same record) stages
-    them as blanks, which mean "as on the other rows": they are neither parsed again nor
+    them as blanks, which mean "as on the other rows": they are neither parsed nor
     compared again.
     """
 
@@ -365,65 +369,75 @@ class RowReader:
     ) -> None:  # fmt: skip
         self.width = width  # cells are padded to the header; one more, blank, for absent columns
         self.report = report
+        self.row_is_bad = False
 
-        def plan(level: Level) -> list[CellPlan]:
+        def plan(fields: list[FieldSpec]) -> list[CellPlan]:
             return [
                 (
                     header.positions.get(f.name, width),
-                    cell_reader(f, decimal_comma),
+                    None if f.value is Value.TEXT else cell_reader(f, decimal_comma),
+                    f.max_length,
                     f.name,
-                    f.needs_value and level is not Level.HEAD,
+                    f.needs_value and f.level is not Level.HEAD,
                 )
-                for f in spec.at(level)
+                for f in fields
             ]
 
-        self.keys, self.heads, self.lines = plan(Level.KEY), plan(Level.HEAD), plan(Level.LINE)
+        self.key_count = len(spec.at(Level.KEY))
+        self.keys_and_lines = plan(spec.at(Level.KEY) + spec.at(Level.LINE))
+        self.heads = plan(spec.at(Level.HEAD))
         positions = [position for position, *_ in self.heads]
         self.raw_head: Callable[[list[str]], Any] = (
             itemgetter(*positions) if positions else (lambda cells: None)
         )
-        self.blank_head: tuple[str | None, ...] = (None,) * len(self.heads)
+        self.blank_head: list[str | None] = [None] * len(self.heads)
         self.previous: tuple[Any, Any] = (None, None)  # (key, raw head cells) last staged
 
     def read(self, line: int, cells: list[str]) -> tuple[Any, ...] | None:
         """(k1, k2, row, bad, head texts..., line texts...), or None if the key is unusable."""
-        cells = self._fit(cells)
-        problems_before = len(self.report.problems)
-        key = self._read(self.keys, cells, line)
+        if len(cells) == self.width:
+            cells.append("")
+        else:
+            cells = self._fit(cells)
+        self.row_is_bad = False
+        texts = self._read(self.keys_and_lines, cells, line)
+        key_count = self.key_count
+        key = (texts[0], texts[1] if key_count == 2 else "")
         raw_head = self.raw_head(cells)
         if (key, raw_head) == self.previous:
             head = self.blank_head
         else:
             head = self._read(self.heads, cells, line)
-            head_ok = len(self.report.problems) == problems_before and None not in key
+            head_ok = not self.row_is_bad and None not in key
             self.previous = (key, raw_head) if head_ok else (None, None)
-        values = self._read(self.lines, cells, line)
         if None in key:
             return None
-        bad = len(self.report.problems) > problems_before
-        k2 = key[1] if len(key) == 2 else ""
-        return (key[0], k2, line, int(bad), *head, *values)
+        return (*key, line, int(self.row_is_bad), *head, *texts[key_count:])
 
     def _fit(self, cells: list[str]) -> list[str]:
-        if len(cells) == self.width:
-            cells.append("")
-            return cells
         return [*cells[: self.width], *([""] * (self.width + 1 - min(len(cells), self.width)))]
 
-    def _read(self, plans: list[CellPlan], cells: list[str], line: int) -> tuple[str | None, ...]:
+    def _read(self, plans: list[CellPlan], cells: list[str], line: int) -> list[str | None]:
         texts: list[str | None] = []
-        for position, read, name, needs_value in plans:
+        for position, parse, longest, name, needs_value in plans:
             raw = cells[position].strip()
-            if raw:
+            if not raw:
+                if needs_value:
+                    self._reject(line, name, "is empty, but every row needs one")
+                texts.append(None)
+            elif parse is None and len(raw) <= longest:
+                texts.append(raw)
+            else:
                 try:
-                    texts.append(read(raw))
-                    continue
+                    texts.append(parse(raw) if parse else text_parser(longest)(raw))
                 except CellError as exc:
-                    self.report.reject(line, name, str(exc))
-            elif needs_value:
-                self.report.reject(line, name, f"is empty: every row needs a {name}")
-            texts.append(None)
-        return tuple(texts)
+                    self._reject(line, name, str(exc))
+                    texts.append(None)
+        return texts
+
+    def _reject(self, line: int, column: str, reason: str) -> None:
+        self.row_is_bad = True
+        self.report.reject(line, column, reason)
 
 
 # --- bulk writing -----------------------------------------------------------------------
@@ -514,108 +528,159 @@ def _chunks(values: Sequence[Any], size: int = ID_LOOKUP_CHUNK) -> Iterator[Sequ
         yield values[start : start + size]
 
 
-# --- staging ----------------------------------------------------------------------------
+# --- records: runs of rows, and the records split across the file ----------------------
 
-
-@dataclass(slots=True)
-class StagedRow:
-    line: int
-    bad: bool
-    head: tuple[str | None, ...]
-    values: tuple[str | None, ...]
+StagedRow = tuple[Any, ...]  # (k1, k2, line, bad, head texts..., line texts...)
+LINE_NO, BAD, FIRST_VALUE = 2, 3, 4  # positions in a StagedRow
 
 
 @dataclass
 class Group:
-    """The staged rows that share one natural key, in file order."""
+    """Rows that share one natural key, in file order: one record."""
 
     key: tuple[str, str]
     rows: list[StagedRow]
 
 
-class Stage:
-    """Temporary tables that hold the checked rows until every row of a record is known."""
+def runs_of_rows(source: CsvSource, reader: RowReader, report: ImportReport) -> Iterator[Group]:
+    """Each run of consecutive rows with the same key, as the file gives them."""
+
+    def checked_rows() -> Iterator[StagedRow]:
+        for line, cells in source.records():
+            report.rows_read += 1
+            row = reader.read(line, cells)
+            if row is not None:
+                yield row
+
+    for key, rows in itertools.groupby(checked_rows(), itemgetter(0, 1)):
+        yield Group(key, list(rows))
+
+
+class SplitRecords:
+    """Records whose rows are not all next to each other in the file (usually there are none).
+
+    A quick first pass over the file lists each run of rows with the same key; a key with
+    more than one run is split. In the second pass the rows of split records are staged in a
+    temporary table and handed over together once the whole file has been read, so memory
+    stays bounded however the file is ordered.
+    """
 
     def __init__(self, conn: Connection, spec: KindSpec) -> None:
         self.conn = conn
-        self.head_count = len(spec.at(Level.HEAD))
-        value_count = self.head_count + len(spec.at(Level.LINE))
         self.metadata = MetaData()
+        self.runs = Table(
+            "bookbridge_import_runs", self.metadata, *_key_columns(),
+            Column("first_row", Integer, nullable=False), prefixes=["TEMPORARY"],
+        )  # fmt: skip
+        self.split = Table(
+            "bookbridge_import_split", self.metadata, *_key_columns(),
+            PrimaryKeyConstraint("k1", "k2"), prefixes=["TEMPORARY"],
+        )  # fmt: skip
+        value_count = len(spec.at(Level.HEAD)) + len(spec.at(Level.LINE))
         self.rows = Table(
-            "bookbridge_import_rows",
-            self.metadata,
-            Column("k1", Text, nullable=False),
-            Column("k2", Text, nullable=False),
-            Column("row_no", Integer, nullable=False),
-            Column("bad", Integer, nullable=False),
+            "bookbridge_import_rows", self.metadata, *_key_columns(),
+            Column("row_no", Integer, nullable=False), Column("bad", Integer, nullable=False),
             *(Column(f"v{i}", Text) for i in range(value_count)),
-            prefixes=["TEMPORARY"],
-        )
-        self.groups = Table(
-            "bookbridge_import_groups",
-            self.metadata,
-            Column("k1", Text, nullable=False),
-            Column("k2", Text, nullable=False),
-            Column("first_row", Integer, nullable=False),
-            prefixes=["TEMPORARY"],
-        )
+            PrimaryKeyConstraint("k1", "k2", "row_no"),
+            prefixes=["TEMPORARY"], sqlite_with_rowid=False,
+        )  # fmt: skip
         self.metadata.drop_all(conn, checkfirst=True)
-        self.rows.create(conn)
-        self.inserter = BulkInsert(conn, self.rows, [c.name for c in self.rows.c])
+        self.metadata.create_all(conn)
+        self.count = 0
 
-    def add(self, batch: list[tuple[Any, ...]]) -> None:
-        self.inserter.run(batch)
-
-    def group(self) -> None:
-        """Index the staged rows by key and list each record once, by its first row."""
-        rows, groups = self.rows, self.groups
-        Index("ix_bookbridge_import_rows_key", rows.c.k1, rows.c.k2, rows.c.row_no).create(
-            self.conn
+    def scan(self, source: CsvSource, key_positions: list[int]) -> None:
+        """First pass: find the keys whose rows come in more than one run."""
+        key_of = _key_reader(key_positions)
+        insert_runs = BulkInsert(self.conn, self.runs, ["k1", "k2", "first_row"])
+        runs: list[tuple[str, str, int]] = []
+        previous: tuple[str, str] | None = None
+        for line, cells in source.records():
+            key = key_of(cells)
+            if key is not None and key != previous:
+                runs.append((*key, line))
+                previous = key
+                if len(runs) >= STAGE_BATCH:
+                    insert_runs.run(runs)
+                    runs = []
+        insert_runs.run(runs)
+        repeated = (
+            select(self.runs.c.k1, self.runs.c.k2)
+            .group_by(self.runs.c.k1, self.runs.c.k2)
+            .having(func.count() > 1)
         )
-        groups.create(self.conn)
-        first_rows = select(rows.c.k1, rows.c.k2, func.min(rows.c.row_no)).group_by(
-            rows.c.k1, rows.c.k2
-        )
-        self.conn.execute(insert(groups).from_select(["k1", "k2", "first_row"], first_rows))
-        Index("ix_bookbridge_import_groups_first", groups.c.first_row).create(self.conn)
+        self.conn.execute(insert(self.split).from_select(["k1", "k2"], repeated))
+        self.count = self.conn.execute(select(func.count()).select_from(self.split)).scalar() or 0
 
-    def pages(self, size: int = PAGE_SIZE) -> Iterator[list[Group]]:
-        """The records in the order of their first row, `size` records at a time."""
-        after = 0
-        while (last := self._page_end(after, size)) is not None:
-            yield self._page(after, last)
-            after = last
+    def hold_back(self, page: list[Group]) -> list[Group]:
+        """Stage the split records of `page` for later; return the others."""
+        if not self.count:
+            return page
+        split = self._which([group.key for group in page])
+        if not split:
+            return page
+        staged = [row for group in page if group.key in split for row in group.rows]
+        BulkInsert(self.conn, self.rows, [c.name for c in self.rows.c]).run(staged)
+        return [group for group in page if group.key not in split]
 
-    def _page_end(self, after: int, size: int) -> int | None:
-        first_rows = (
-            select(self.groups.c.first_row)
-            .where(self.groups.c.first_row > after)
-            .order_by(self.groups.c.first_row)
-            .limit(size)
-            .subquery()
+    def _which(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        wanted = set(keys)
+        found: set[tuple[str, str]] = set()
+        query = select(self.split.c.k1, self.split.c.k2).where(
+            self.split.c.k1.in_({k1 for k1, _ in wanted})
         )
-        return self.conn.execute(select(func.max(first_rows.c.first_row))).scalar()
+        for chunk in _chunks(sorted({k2 for _, k2 in wanted})):
+            rows = self.conn.execute(query.where(self.split.c.k2.in_(chunk)))
+            found.update(key for key in map(tuple, rows) if key in wanted)
+        return found
 
-    def _page(self, after: int, last: int) -> list[Group]:
-        rows, groups = self.rows, self.groups
-        query = (
-            select(groups.c.first_row, rows)
-            .join(groups, (groups.c.k1 == rows.c.k1) & (groups.c.k2 == rows.c.k2))
-            .where(groups.c.first_row > after, groups.c.first_row <= last)
-            .order_by(groups.c.first_row, rows.c.row_no)
-        )
-        staged = self.conn.execute(query).all()
-        split = 5 + self.head_count  # first_row, k1, k2, row_no, bad, heads..., lines...
-        return [
-            Group(
-                (members[0][1], members[0][2]),
-                [StagedRow(m[3], bool(m[4]), tuple(m[5:split]), tuple(m[split:])) for m in members],
-            )
-            for members in (list(g) for _, g in itertools.groupby(staged, itemgetter(0)))
-        ]
+    def staged_pages(self) -> Iterator[list[Group]]:
+        """The staged records, whole, about STAGED_PAGE_ROWS rows at a time."""
+        if not self.count:
+            return
+        rows, size = self.rows, STAGED_PAGE_ROWS
+        after: tuple[str, str] | None = None
+        while True:
+            query = select(rows).order_by(rows.c.k1, rows.c.k2, rows.c.row_no).limit(size)
+            if after is not None:
+                query = query.where(tuple_(rows.c.k1, rows.c.k2) > tuple_(*after))
+            page = self.conn.execute(query).all()
+            if not page:
+                return
+            groups = [Group(key, list(members)) for key, members in
+                      itertools.groupby(map(tuple, page), itemgetter(0, 1))]  # fmt: skip
+            if len(page) == size:  # the last record may go on past the page
+                groups = groups[:-1] if len(groups) > 1 else [self._whole(groups[0].key)]
+            yield groups
+            after = groups[-1].key
+
+    def _whole(self, key: tuple[str, str]) -> Group:
+        rows = self.rows
+        query = select(rows).where(rows.c.k1 == key[0], rows.c.k2 == key[1]).order_by(rows.c.row_no)
+        return Group(key, [tuple(row) for row in self.conn.execute(query)])
 
     def drop(self) -> None:
         self.metadata.drop_all(self.conn, checkfirst=True)
+
+
+def _key_columns() -> list[Column[str]]:
+    return [Column("k1", Text, nullable=False), Column("k2", Text, nullable=False)]
+
+
+def _key_reader(positions: list[int]) -> Callable[[list[str]], tuple[str, str] | None]:
+    """The stripped key cells of a row ("" as the second part of one-part keys), or None
+    when a part is blank."""
+    first = positions[0]
+    second = positions[1] if len(positions) > 1 else None
+
+    def key_of(cells: list[str]) -> tuple[str, str] | None:
+        width = len(cells)
+        k1 = cells[first].strip() if first < width else ""
+        if second is None:
+            return (k1, "") if k1 else None
+        k2 = cells[second].strip() if second < width else ""
+        return (k1, k2) if k1 and k2 else None
+
+    return key_of
 
 
 # --- checking a record as a whole -------------------------------------------------------
@@ -628,7 +693,7 @@ class Draft:
     key: tuple[str, str]
     rows: list[int]
     head: dict[str, Any]
-    lines: list[dict[str, Any]]
+    lines: list[list[Any]]  # the line fields of each row, in the kind's order
 
 
 @dataclass
@@ -668,105 +733,107 @@ class KindSpec:
         return {normalize_header(name) for f in self.fields for name in (f.name, *f.aliases)}
 
 
+Converters = list[tuple[int, Callable[[str], Any]]]  # (position, text -> value)
+
+
+def _converters(fields: list[FieldSpec]) -> Converters:
+    return [(i, convert) for i, f in enumerate(fields) if (convert := _from_staged(f)) is not None]
+
+
+def _converted(texts: Sequence[str | None], converters: Converters) -> list[Any]:
+    values: list[Any] = list(texts)
+    for position, convert in converters:
+        text = values[position]
+        if text is not None:
+            values[position] = convert(text)
+    return values
+
+
 class GroupChecker:
-    """Turns each group of staged rows into a draft, or reports why the record is rejected."""
+    """Turns each group of rows into a draft, or reports why the record is rejected."""
 
     def __init__(self, spec: KindSpec, report: ImportReport) -> None:
         self.spec, self.report = spec, report
         self.heads = spec.at(Level.HEAD)
-        self.head_converters = [_from_staged(f) for f in self.heads]
-        lines = spec.at(Level.LINE)
-        self.line_names = [f.name for f in lines]
-        self.line_converters = [_from_staged(f) for f in lines]
+        self.head_names = [f.name for f in self.heads]
+        self.head_converters = _converters(self.heads)
+        self.needed_heads = [f.name for f in self.heads if f.needs_value]
+        self.line_converters = _converters(spec.at(Level.LINE))
+        self.lines_start = FIRST_VALUE + len(self.heads)
 
     def check(self, group: Group) -> Draft | None:
-        label = self.spec.label(group.key)
-        bad = [row.line for row in group.rows if row.bad]
+        bad = [row[LINE_NO] for row in group.rows if row[BAD]]
         if bad:
             verb = "is" if len(bad) == 1 else "are"
-            self._reject_others(
-                group, f"{label} rejected because {_rows_phrase(bad)} {verb} bad", bad
-            )
+            self._reject_others(group, f"rejected because {_rows_phrase(bad)} {verb} bad", bad)
             return None
-        texts = self._merged_head(label, group)
+        texts = self._merged_head(group)
         if texts is None:
             return None
-        head = {
-            f.name: _convert(convert, text)
-            for f, convert, text in zip(self.heads, self.head_converters, texts, strict=True)
-        }
-        if not self._is_complete(label, group, head):
+        head = dict(zip(self.head_names, _converted(texts, self.head_converters), strict=True))
+        if not self._is_complete(group, head):
             return None
-        return Draft(group.key, [row.line for row in group.rows], head, self._lines(group))
+        start, converters = self.lines_start, self.line_converters
+        lines = [_converted(row[start:], converters) for row in group.rows]
+        return Draft(group.key, [row[LINE_NO] for row in group.rows], head, lines)
 
-    def _lines(self, group: Group) -> list[dict[str, Any]]:
-        names, converters = self.line_names, self.line_converters
-        return [
-            {
-                name: _convert(convert, text)
-                for name, convert, text in zip(names, converters, row.values, strict=True)
-            }
-            for row in group.rows
-        ]
-
-    def _merged_head(self, label: str, group: Group) -> list[str | None] | None:
+    def _merged_head(self, group: Group) -> list[str | None] | None:
         """Each record-level value from the first row that gives it; later rows must agree."""
-        first = group.rows[0]
-        merged = list(first.head)
-        given_on = [first.line] * len(merged)
-        disputed: dict[str, None] = {}
+        start, end = FIRST_VALUE, self.lines_start
+        merged = list(group.rows[0][start:end])
+        given_on = [group.rows[0][LINE_NO]] * len(merged)
+        disputed: dict[str, None] = {}  # field names, in order
         disputing: list[int] = []
         for row in group.rows[1:]:
-            if not any(row.head):
-                continue
-            for position, text in enumerate(row.head):
+            head = row[start:end]
+            if not any(head):
+                continue  # nothing given: as on the other rows
+            for position, text in enumerate(head):
                 if text is None or text == merged[position]:
                     continue
                 if merged[position] is None:
-                    merged[position], given_on[position] = text, row.line
+                    merged[position], given_on[position] = text, row[LINE_NO]
                     continue
-                name = self.heads[position].name
+                name = self.head_names[position]
                 self.report.reject(
-                    row.line,
+                    row[LINE_NO],
                     name,
-                    f'{label} has {name} "{text}" here but "{merged[position]}" on row '
-                    f"{given_on[position]}: all rows of one {self.spec.noun} must agree",
+                    f'{self.spec.label(group.key)} has {name} "{text}" here but '
+                    f'"{merged[position]}" on row {given_on[position]}: '
+                    f"all rows of one {self.spec.noun} must agree",
                 )
                 disputed[name] = None
-                disputing.append(row.line)
+                disputing.append(row[LINE_NO])
         if disputed:
-            reason = f"{label} rejected: its rows disagree on {', '.join(disputed)}"
+            reason = f"rejected: its rows disagree on {', '.join(disputed)}"
             self._reject_others(group, reason, disputing)
             return None
         return merged
 
-    def _is_complete(self, label: str, group: Group, head: dict[str, Any]) -> bool:
-        first_line = group.rows[0].line
+    def _is_complete(self, group: Group, head: dict[str, Any]) -> bool:
+        """Whether the record has its required values (a date) and its dates in order."""
         problem: tuple[str, str] | None = None
-        for spec_field in self.heads:
-            if spec_field.needs_value and head[spec_field.name] is None:
-                problem = (spec_field.name, f"is empty on every row of {label}")
-                break
-        if problem is None and self.spec.date_order:
+        missing = [name for name in self.needed_heads if head[name] is None]
+        if missing:
+            problem = (missing[0], f"is empty on every row of {self.spec.label(group.key)}")
+        elif self.spec.date_order:
             earlier, later = self.spec.date_order
             if head[later] is not None and head[later] < head[earlier]:
+                label = self.spec.label(group.key)
                 problem = (later, f"{label} has {later} {head[later]}, before its {earlier}")
         if problem is None:
             return True
+        first_line = group.rows[0][LINE_NO]
         self.report.reject(first_line, *problem)
-        self._reject_others(
-            group, f"{label} rejected because row {first_line} is bad", [first_line]
-        )
+        self._reject_others(group, f"rejected because row {first_line} is bad", [first_line])
         return False
 
     def _reject_others(self, group: Group, reason: str, skip: list[int]) -> None:
+        """Reject the rows of the record not rejected for their own sake."""
+        label = self.spec.label(group.key)
         for row in group.rows:
-            if row.line not in skip:
-                self.report.reject(row.line, None, reason)
-
-
-def _convert(convert: Callable[[str], Any] | None, text: str | None) -> Any:
-    return text if convert is None or text is None else convert(text)
+            if row[LINE_NO] not in skip:
+                self.report.reject(row[LINE_NO], None, f"{label} {reason}")
 
 
 def _rows_phrase(lines: Sequence[int]) -> str:
@@ -778,37 +845,49 @@ def _rows_phrase(lines: Sequence[int]) -> str:
 # --- writing: references by name --------------------------------------------------------
 
 
-def find_by_key(
-    conn: Connection, table: Table, key: str, wanted: Iterable[str], *columns: str
-) -> dict[str, Any]:
-    """Rows (id, key, columns...) of `table` whose `key` is one of `wanted`, by key."""
-    selected = [table.c.id, table.c[key], *(table.c[name] for name in columns)]
-    found: dict[str, Any] = {}
-    for chunk in _chunks(sorted(set(wanted))):
-        for row in conn.execute(select(*selected).where(table.c[key].in_(chunk))):
-            found[row[1]] = row
-    return found
+class Registry:
+    """Records found by name or sku (stores, vendors, customers, items) for one import.
 
+    Rows already seen are remembered, up to `limit` of them, so that each page of orders
+    looks up only the names it has not met yet; missing records are created on request.
+    """
 
-def ensure_records(
-    ctx: WriteContext,
-    table: Table,
-    key: str,
-    wanted: dict[str, dict[str, Any]],
-    noun: str,
-    *columns: str,
-) -> dict[str, Any]:
-    """Rows by key for every wanted key, creating the missing ones from the values given."""
-    found = find_by_key(ctx.conn, table, key, wanted, *columns)
-    missing = {name: values for name, values in wanted.items() if name not in found}
-    if missing:
-        names = [key, *next(iter(missing.values()))]
-        BulkInsert(ctx.conn, table, names).run(
-            (name, *values.values()) for name, values in missing.items()
-        )
-        ctx.report.also_created[noun] += len(missing)
-        found |= find_by_key(ctx.conn, table, key, missing, *columns)
-    return found
+    def __init__(
+        self, ctx: WriteContext, table: Table, key: str, noun: str, *columns: str,
+        limit: int = 50_000,
+    ) -> None:  # fmt: skip
+        self.ctx, self.table, self.key, self.noun, self.limit = ctx, table, key, noun, limit
+        self.query = select(table.c.id, table.c[key], *(table.c[name] for name in columns))
+        self.known: dict[str, Any] = {}
+
+    def find(self, names: Iterable[str]) -> dict[str, Any]:
+        """Rows (id, key, columns...) of the records that exist, by name."""
+        wanted = set(names)
+        found = {name: self.known[name] for name in wanted if name in self.known}
+        unknown = sorted(wanted - found.keys())
+        column = self.table.c[self.key]
+        for chunk in _chunks(unknown):
+            for row in self.ctx.conn.execute(self.query.where(column.in_(chunk))):
+                found[row[1]] = row
+        self._remember(found)
+        return found
+
+    def ensure(self, wanted: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Rows by name for every wanted name, creating the missing ones from their values."""
+        found = self.find(wanted)
+        missing = {name: values for name, values in wanted.items() if name not in found}
+        if missing:
+            columns = [self.key, *next(iter(missing.values()))]
+            rows = ((name, *values.values()) for name, values in missing.items())
+            BulkInsert(self.ctx.conn, self.table, columns).run(rows)
+            self.ctx.report.also_created[self.noun] += len(missing)
+            found |= self.find(missing)
+        return found
+
+    def _remember(self, rows: dict[str, Any]) -> None:
+        if len(self.known) + len(rows) > self.limit:
+            self.known.clear()
+        self.known.update(rows)
 
 
 def _home_currency(conn: Connection) -> str:
@@ -905,9 +984,11 @@ class DocumentWriter:
             "amount",
         ]  # fmt: skip
         self.insert_lines = BulkInsert(self.conn, shape.lines, self.line_columns)
+        self.parents = self._parent_registry()
+        self.items = Registry(ctx, _table(Item), "sku", "item")
 
     def write(self, drafts: list[Draft]) -> None:
-        parents = self._parents(d.key[0] for d in drafts)
+        parents = self.parents.find(d.key[0] for d in drafts)
         existing = self._existing(drafts, parents)
         creates: list[Plan] = []
         updates: list[Plan] = []
@@ -922,8 +1003,8 @@ class DocumentWriter:
             self._create(creates, refs)
             self._update(updates, refs)
 
-    def _parents(self, names: Iterable[str]) -> dict[str, Any]:
-        return find_by_key(self.conn, self.shape.parent, "name", names)
+    def _parent_registry(self) -> Registry:
+        return Registry(self.ctx, self.shape.parent, "name", self.parent_noun)
 
     def _should_update(self, plan: Plan) -> bool:
         assert plan.existing is not None
@@ -955,14 +1036,10 @@ class DocumentWriter:
 
     def _plan(self, draft: Draft, existing: ExistingDocument | None, parent: Any) -> Plan:
         head = self._wanted_head(draft, existing, parent)
-        price = self.shape.price
         lines = [
-            (
-                line["sku"], line["description"], line["quantity"], line[price],
-                line_amount(line["quantity"], line[price]),
-            )
-            for line in draft.lines
-        ]  # fmt: skip
+            (sku, description, quantity, price, line_amount(quantity, price))
+            for sku, description, quantity, price in draft.lines
+        ]
         charges = sum((head[name] for name in self.shape.charges), Decimal(0))
         head["total"] = sum((line[4] for line in lines), Decimal(0)) + charges - head["discount"]
         return Plan(draft, head, lines, existing)
@@ -1033,15 +1110,13 @@ class DocumentWriter:
             p.draft.key[0]: self._new_parent(p) for p in plans if p.draft.key[0] not in parents
         }
         if new_parents:
-            parents = parents | ensure_records(
-                self.ctx, self.shape.parent, "name", new_parents, self.parent_noun
-            )
+            parents = parents | self.parents.ensure(new_parents)
         items: dict[str, dict[str, Any]] = {}
         for plan in plans:
             for sku, description, *_ in plan.lines:
                 if sku not in items:
                     items[sku] = {"name": _item_name(description, sku)}
-        found_items = ensure_records(self.ctx, _table(Item), "sku", items, "item")
+        found_items = self.items.ensure(items)
         return {
             "parents": {name: row.id for name, row in parents.items()},
             "items": {sku: row.id for sku, row in found_items.items()},
@@ -1063,8 +1138,9 @@ class DocumentWriter:
             values[shape.parent_fk] = refs["parents"][plan.draft.key[0]]
             values[shape.number] = plan.draft.key[1]
             rows.append([values[name] for name in self.document_columns])
+        last_id_before = self.conn.execute(select(func.max(shape.table.c.id))).scalar() or 0
         self.insert_documents.run(rows)
-        ids = self._ids(plans, refs)
+        ids = self._new_ids(last_id_before, refs)
         self.insert_lines.run(
             self._line_row(ids[plan.draft.key], line_no, line, refs)
             for plan in plans
@@ -1072,16 +1148,18 @@ class DocumentWriter:
         )
         self.ctx.report.created += len(plans)
 
-    def _ids(self, plans: list[Plan], refs: Refs) -> dict[tuple[str, str], int]:
+    def _new_ids(self, last_id_before: int, refs: Refs) -> dict[tuple[str, str], int]:
+        """Ids of the documents just inserted, by key (ids only grow as rows are added)."""
         shape, table = self.shape, self.shape.table
         names_by_id = {parent_id: name for name, parent_id in refs["parents"].items()}
-        ids: dict[tuple[str, str], int] = {}
-        query = select(table.c.id, table.c[shape.parent_fk], table.c[shape.number])
-        for chunk in _chunks([plan.draft.key[1] for plan in plans]):
-            for row in self.conn.execute(query.where(table.c[shape.number].in_(chunk))):
-                if row[1] in names_by_id:
-                    ids[(names_by_id[row[1]], row[2])] = row[0]
-        return ids
+        query = select(table.c.id, table.c[shape.parent_fk], table.c[shape.number]).where(
+            table.c.id > last_id_before
+        )
+        return {
+            (names_by_id[parent_id], number): document_id
+            for document_id, parent_id, number in self.conn.execute(query)
+            if parent_id in names_by_id
+        }
 
     def _line_row(
         self, document_id: int, line_no: int, line: LineValues, refs: Refs
@@ -1158,6 +1236,10 @@ class OrderWriter(DocumentWriter):
     parent_noun = "store"
     extra_columns = ("customer_id",)
 
+    def __init__(self, ctx: WriteContext) -> None:
+        super().__init__(ctx)
+        self.customers = Registry(ctx, _table(Customer), "name", "customer")
+
     def _wanted_head(
         self, draft: Draft, existing: ExistingDocument | None, parent: Any
     ) -> dict[str, Any]:
@@ -1189,7 +1271,7 @@ class OrderWriter(DocumentWriter):
             if name is not None and name not in wanted:
                 email, currency = plan.draft.head["customer_email"], plan.head["currency"]
                 wanted[name] = {"email": email, "currency": currency}
-        customers = ensure_records(self.ctx, _table(Customer), "name", wanted, "customer")
+        customers = self.customers.ensure(wanted)
         refs["customers"] = {name: row.id for name, row in customers.items()}
         return refs
 
@@ -1225,8 +1307,8 @@ class BillWriter(DocumentWriter):
     )
     parent_noun = "vendor"
 
-    def _parents(self, names: Iterable[str]) -> dict[str, Any]:
-        return find_by_key(self.conn, self.shape.parent, "name", names, "currency")
+    def _parent_registry(self) -> Registry:
+        return Registry(self.ctx, self.shape.parent, "name", self.parent_noun, "currency")
 
     def _wanted_head(
         self, draft: Draft, existing: ExistingDocument | None, parent: Any
@@ -1362,31 +1444,26 @@ def _import(
     profile: Profile, spec: KindSpec, source: CsvSource, header: HeaderMap, report: ImportReport
 ) -> None:
     with profile.engine.connect() as conn, conn.begin() as transaction:
-        stage = Stage(conn, spec)
-        _stage_rows(stage, spec, source, header, report)
-        stage.group()
+        split = SplitRecords(conn, spec)
+        split.scan(source, [header.positions[f.name] for f in spec.at(Level.KEY)])
         checker = GroupChecker(spec, report)
         writer = spec.make_writer(WriteContext(conn, report, spec, header, _home_currency(conn)))
-        for page in stage.pages():
-            drafts = [draft for draft in map(checker.check, page) if draft is not None]
-            if drafts:
-                writer.write(drafts)
-        stage.drop()
+        reader = RowReader(spec, header, len(source.header), source.decimal_comma, report)
+        for page in _pages(runs_of_rows(source, reader, report)):
+            _write(split.hold_back(page), checker, writer)
+        for page in split.staged_pages():
+            _write(page, checker, writer)
+        split.drop()
         if report.dry_run:
             transaction.rollback()
 
 
-def _stage_rows(
-    stage: Stage, spec: KindSpec, source: CsvSource, header: HeaderMap, report: ImportReport
-) -> None:
-    rows = RowReader(spec, header, len(source.header), source.decimal_comma, report)
-    batch: list[tuple[Any, ...]] = []
-    for line, cells in source.records():
-        report.rows_read += 1
-        staged = rows.read(line, cells)
-        if staged is not None:
-            batch.append(staged)
-            if len(batch) >= STAGE_BATCH:
-                stage.add(batch)
-                batch = []
-    stage.add(batch)
+def _pages(groups: Iterator[Group]) -> Iterator[list[Group]]:
+    while page := list(itertools.islice(groups, PAGE_SIZE)):
+        yield page
+
+
+def _write(groups: list[Group], checker: GroupChecker, writer: Writer) -> None:
+    drafts = [draft for draft in map(checker.check, groups) if draft is not None]
+    if drafts:
+        writer.write(drafts)

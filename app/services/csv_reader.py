@@ -89,7 +89,8 @@ def _is_utf8(first: bytes, rest: BinaryIO) -> bool:
     chunk = first
     try:
         while chunk:
-            if not chunk.isascii():
+            pending = decoder.getstate()[0]  # a character cut at the end of the last chunk
+            if pending or not chunk.isascii():
                 decoder.decode(chunk)
             chunk = rest.read(SNIFF_CHUNK)
         decoder.decode(b"", final=True)
@@ -117,15 +118,14 @@ def _choose_delimiter(first_line: str, known_columns: Collection[str]) -> str:
 
 @dataclass
 class CsvSource:
-    """An open CSV file: how it was read, its header and its data records."""
+    """An open CSV file: how it is read, its header, and its records (as often as needed)."""
 
     path: Path
     encoding: str
     delimiter: str
-    header: list[str]
-    header_line: int
-    _reader: Iterator[list[str]]
-    _line_counter: Callable[[], int]
+    stream: TextIO
+    header: list[str] = field(default_factory=list)
+    header_line: int = 0
 
     @property
     def decimal_comma(self) -> bool:
@@ -133,15 +133,24 @@ class CsvSource:
         return self.delimiter == ";"
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
-        """(first physical line, cells) of each non-blank record, after the header."""
-        previous_end = self._line_counter()
+        """(first physical line, cells) of each non-blank record after the header.
+
+        Each call reads the file again from its start.
+        """
+        for line, cells in self._all_records():
+            if line > self.header_line:
+                yield line, cells
+
+    def _all_records(self) -> Iterator[tuple[int, list[str]]]:
+        self.stream.seek(0)
+        reader = csv.reader(self.stream, delimiter=self.delimiter)
+        previous_end = 0
         try:
-            for cells in self._reader:
+            for cells in reader:
                 start = previous_end + 1
-                previous_end = self._line_counter()
-                if _is_blank(cells):
-                    continue
-                yield start, cells
+                previous_end = reader.line_num
+                if not _is_blank(cells):
+                    yield start, cells
         except csv.Error as exc:
             raise UnusableFile(_csv_error_message(exc, previous_end + 1)) from exc
         except UnicodeDecodeError as exc:
@@ -174,15 +183,11 @@ def open_csv(path: Path, known_columns: Collection[str]) -> Iterator[CsvSource]:
     encoding = detect_encoding(path)
     errors = _text_errors(encoding)
     with path.open(encoding=encoding, errors=errors, newline="") as stream:
-        first_line = _first_nonblank_line(stream, path)
-        delimiter = _choose_delimiter(first_line, known_columns)
-        stream.seek(0)
-        reader = csv.reader(stream, delimiter=delimiter)
-        source = CsvSource(path, encoding, delimiter, [], 0, reader, lambda: reader.line_num)
-        header_line, header = next(source.records(), (0, []))
-        if not header:
+        delimiter = _choose_delimiter(_first_nonblank_line(stream, path), known_columns)
+        source = CsvSource(path, encoding, delimiter, stream)
+        source.header_line, source.header = next(source._all_records(), (0, []))
+        if not source.header:
             raise UnusableFile("the file has no header row")
-        source.header, source.header_line = header, header_line
         yield source
 
 
@@ -477,7 +482,7 @@ def choice_parser(choices: dict[str, str], what: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         value = choices.get(normalize_header(text))
         if value is None:
-            raise CellError(f'"{text}" is not a {what}: use {accepted}')
+            raise CellError(f'"{text}" is not a known {what}: use {accepted}')
         return value
 
     return parse

@@ -11,7 +11,8 @@ derived and accounting columns the import ignores:
 JSON is one array, written record by record (never held whole in memory): an order or a
 bill is one object with its `lines` nested. Money and quantities are strings so that no
 JSON reader turns them into floats: amounts with two decimals when that is exact
-("12.50"), otherwise every decimal stored ("0.1275"); quantities without trailing zeros.
+("12.50"), otherwise the exact stored value ("0.1275", "12.345"); quantities without
+trailing zeros ("3", "1.5").
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, Table, and_, select
+from sqlalchemy import Connection, Date, Table, and_, select
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.cli import UserError
@@ -41,12 +42,12 @@ from app.db.models import (
     Store,
     Vendor,
 )
-from app.db.session import Profile
-from app.money import CENT
+from app.db.session import READ_ONLY, Profile
+from app.db.types import ScaledDecimal
+from app.money import CENT, QUANTITY_SCALE
 
 PAGE_SIZE = 1000
 FORMATS = ("csv", "json")
-QUANTITY_COLUMNS = frozenset({"quantity"})
 
 Record = dict[str, Any]
 
@@ -71,20 +72,28 @@ def quantity_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _as_text(name: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return quantity_text(value) if name in QUANTITY_COLUMNS else money_text(value)
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+def _formatter(column: Any) -> Callable[[Any], str]:
+    """How a column's values are written, chosen once from the column's type."""
+    kind = column.type
+    if isinstance(kind, ScaledDecimal):
+        return quantity_text if kind.scale == QUANTITY_SCALE else money_text
+    if isinstance(kind, SAEnum):
+        return _enum_text
+    if isinstance(kind, Date):
+        return _date_text
+    return str
 
 
-def _texts(record: Record) -> Record:
-    return {name: _as_text(name, value) for name, value in record.items()}
+def _enum_text(value: Any) -> str:
+    return str(value.value)
+
+
+def _date_text(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def _texts(values: Sequence[Any], formatters: Sequence[Callable[[Any], str]]) -> list[str | None]:
+    return [None if v is None else f(v) for f, v in zip(formatters, values, strict=True)]
 
 
 # --- what each kind exports -------------------------------------------------------------
@@ -255,12 +264,15 @@ DOCUMENT_EXPORTS = {"orders": _order_export, "bills": _bill_export}
 
 # --- reading records page by page -------------------------------------------------------
 
+TextRecord = tuple[list[str | None], list[list[str | None]]]  # head texts, texts of each line
+
 
 def document_records(
     conn: Connection, export: DocumentExport, state: AcctState | None
-) -> Iterator[Record]:
-    """Each order or bill with its lines, in id order, a page at a time."""
+) -> Iterator[TextRecord]:
+    """Each order or bill as text, with its lines, in id order, a page at a time."""
     table = export.table
+    head_formatters = [_formatter(c) for c in export.head_query.selected_columns][1:]
     after = 0
     while True:
         query = export.head_query.where(table.c.id > after).order_by(table.c.id).limit(PAGE_SIZE)
@@ -269,34 +281,28 @@ def document_records(
         heads = conn.execute(query).all()
         if not heads:
             return
-        lines = _lines_by_document(conn, export, [head.id for head in heads])
+        lines = _lines_by_document(conn, export, [head[0] for head in heads])
         for head in heads:
-            record = {name: head._mapping[name] for name in export.head_columns}
-            record["lines"] = lines.get(head.id, [])
-            yield record
-        after = heads[-1].id
+            yield _texts(head[1:], head_formatters), lines.get(head[0], [])
+        after = heads[-1][0]
 
 
 def _lines_by_document(
     conn: Connection, export: DocumentExport, ids: Sequence[int]
-) -> dict[int, list[Record]]:
+) -> dict[int, list[list[str | None]]]:
     lines = export.lines
     fk = lines.c[export.line_fk]
-    query = (
-        select(fk, *(lines.c[name] for name in export.line_columns))
-        .where(fk.in_(ids))
-        .order_by(fk, lines.c.line_no)
-    )
-    by_document: dict[int, list[Record]] = {}
-    for row in conn.execute(query):
-        values = row._mapping
-        line = {name: values[name] for name in export.line_columns}
-        by_document.setdefault(values[export.line_fk], []).append(line)
+    columns = [lines.c[name] for name in export.line_columns]
+    formatters = [_formatter(c) for c in columns]
+    query = select(fk, *columns).where(fk.in_(ids)).order_by(fk, lines.c.line_no)
+    by_document: dict[int, list[list[str | None]]] = {}
+    for row in conn.execute(query).all():
+        by_document.setdefault(row[0], []).append(_texts(row[1:], formatters))
     return by_document
 
 
 def list_records(conn: Connection, export: ListExport) -> Iterator[Record]:
-    """Each list record with its link, in id order, a page at a time."""
+    """Each list record as text, with its link, in id order, a page at a time."""
     table, links = export.table, _table(RemoteLink)
     base = select(
         table.c.id,
@@ -306,6 +312,7 @@ def list_records(conn: Connection, export: ListExport) -> Iterator[Record]:
         links.c.remote_name,
         links.c.detail.label("link_detail"),
     ).select_from(table.outerjoin(links, _link_of(links, export.link_kind, table.c.id)))
+    formatters = [_formatter(c) for c in base.selected_columns][1:]
     after = 0
     while True:
         query = base.where(table.c.id > after).order_by(table.c.id).limit(PAGE_SIZE)
@@ -313,27 +320,36 @@ def list_records(conn: Connection, export: ListExport) -> Iterator[Record]:
         if not rows:
             return
         for row in rows:
-            record = dict(row._mapping)
-            del record["id"]
+            record = dict(zip(export.csv_columns, _texts(row[1:], formatters), strict=True))
             record["link_state"] = record["link_state"] or "unlinked"
             yield record
-        after = rows[-1].id
+        after = rows[-1][0]
 
 
 # --- writing ----------------------------------------------------------------------------
 
 
-def write_csv_documents(records: Iterator[Record], export: DocumentExport, stream: TextIO) -> int:
-    """One CSV row per line; returns the number of rows written."""
+def write_csv_documents(
+    records: Iterator[TextRecord], export: DocumentExport, stream: TextIO
+) -> int:
+    """One CSV row per line (one row with empty line cells for a record without lines)."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(export.csv_columns)
-    rows = 0
-    for record in records:
-        head = _texts({k: v for k, v in record.items() if k != "lines"})
-        for line in record["lines"] or [{}]:
-            values = head | _texts(line)
-            values["line_amount"] = values.pop("amount", None)
-            writer.writerow([values.get(name) for name in export.csv_columns])
+    position = {name: i for i, name in enumerate(export.csv_columns)} | {
+        "amount": export.csv_columns.index("line_amount")
+    }
+    head_at = [position[name] for name in export.head_columns]
+    line_at = [position[name] for name in export.line_columns]
+    width, rows = len(export.csv_columns), 0
+    for head, lines in records:
+        template: list[str | None] = [None] * width
+        for at, text in zip(head_at, head, strict=True):
+            template[at] = text
+        for line in lines or [[None] * len(line_at)]:
+            row = template.copy()
+            for at, text in zip(line_at, line, strict=True):
+                row[at] = text
+            writer.writerow(row)
             rows += 1
     return rows
 
@@ -343,8 +359,7 @@ def write_csv_list(records: Iterator[Record], export: ListExport, stream: TextIO
     writer.writerow(export.csv_columns)
     rows = 0
     for record in records:
-        values = _texts(record)
-        writer.writerow([values.get(name) for name in export.csv_columns])
+        writer.writerow(record.values())
         rows += 1
     return rows
 
@@ -355,17 +370,18 @@ def write_json(records: Iterator[Record], stream: TextIO) -> int:
     stream.write("[")
     for record in records:
         stream.write(",\n" if count else "\n")
-        json.dump(_json_ready(record), stream, ensure_ascii=False)
+        json.dump(record, stream, ensure_ascii=False)
         count += 1
     stream.write("\n]\n" if count else "]\n")
     return count
 
 
-def _json_ready(record: Record) -> Record:
-    ready = _texts({k: v for k, v in record.items() if k != "lines"})
-    if "lines" in record:
-        ready["lines"] = [_texts(line) for line in record["lines"]]
-    return ready
+def _document_objects(records: Iterator[TextRecord], export: DocumentExport) -> Iterator[Record]:
+    """Records as JSON objects: record-level fields, then the lines as a nested list."""
+    for head, lines in records:
+        record: Record = dict(zip(export.head_columns, head, strict=True))
+        record["lines"] = [dict(zip(export.line_columns, line, strict=True)) for line in lines]
+        yield record
 
 
 # --- the command ------------------------------------------------------------------------
@@ -390,12 +406,12 @@ def export_records(profile: Profile, kind: str, fmt: str, state: str | None, str
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}: use csv or json")
     wanted_state = parse_state(state)
-    with profile.engine.connect() as conn:
+    with profile.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
         if kind in DOCUMENT_EXPORTS:
             export = DOCUMENT_EXPORTS[kind]()
             records = document_records(conn, export, wanted_state)
             if fmt == "json":
-                return write_json(records, stream)
+                return write_json(_document_objects(records, export), stream)
             return write_csv_documents(records, export, stream)
         if kind in LIST_EXPORTS:
             if wanted_state is not None:
