@@ -256,12 +256,15 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 def cmd_qbwc(args: argparse.Namespace) -> int:
     if args.qbwc_action == "serve":
-        from app.sync.qbd.webconnector.server import serve
+        from app.sync.qbd.runner import serve_and_sync
 
         def ready(url: str) -> None:
             print(f"Web Connector endpoint at {url} (Ctrl+C to stop)", flush=True)
 
-        serve(_open(args), args.port, ready=ready)
+        def report(text: str) -> None:
+            print(text, flush=True)
+
+        serve_and_sync(_open(args), args.port, ready=ready, report=report)
         return EXIT_OK
     from app.sync.qbd.qwc import write_qwc
 

@@ -19,6 +19,7 @@ class SyncSettings:
     auto_push_customers: bool = True  # L5: push new customers when a document needs them
     auto_push_vendors: bool = True
     auto_push_items: bool = True
+    qbd_transport: str = "webconnector"  # QuickBooks Desktop: "webconnector" or "com" (Windows)
 
     def auto_push(self, kind: DocKind) -> bool:
         return {
