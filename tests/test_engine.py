@@ -316,3 +316,31 @@ def test_a_crashed_run_is_reclaimed_by_the_next(profile, qb, engine):
         job.lease_until = dt.datetime(2099, 1, 1)
     assert engine.run_once(send_all=True).sent == 1
     assert _state(profile, ids[0])[0] == AcctState.SENT
+
+
+def test_send_now_after_a_lost_reply_looks_before_creating_again(profile, qb, engine):
+    ids = _shop(profile, qb, 2, auto=False)
+    with profile.transaction() as s:
+        outbox.send_now(s, DocKind.INVOICE, ids)
+    qb.drop_after_commit = 1  # QuickBooks applied them; the reply was lost
+    engine.policy = type(engine.policy)(max_attempts=1)  # ... and retrying gave up
+    assert engine.run_once().failed == 2
+    assert len(qb.of(DocKind.INVOICE)) == 2
+    with profile.transaction() as s:
+        outbox.send_now(s, DocKind.INVOICE, ids)  # the user tries again
+    engine.policy = type(engine.policy)()
+    assert engine.run_once().sent == 2
+    assert len(qb.of(DocKind.INVOICE)) == 2  # found, never created twice
+    assert {_state(profile, i)[0] for i in ids} == {AcctState.SENT}
+
+
+def test_a_pending_send_of_unknown_fate_cannot_just_be_cancelled(profile, qb, engine):
+    ids = _shop(profile, qb, 1, auto=False)
+    with profile.transaction() as s:
+        outbox.send_now(s, DocKind.INVOICE, ids)
+    qb.drop_after_commit = 1
+    engine.max_wait = 0  # leave the retry queued
+    engine.run_once()
+    with profile.transaction() as s:
+        (refusal,) = outbox.delete_remote(s, DocKind.INVOICE, ids)
+    assert "may have reached QuickBooks" in refusal.reason

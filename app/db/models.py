@@ -403,6 +403,9 @@ class OutboxJob(Base):
     # Set when a request left for accounting and cleared when its answer was recorded:
     # if set on a reclaimed job, the earlier attempt's fate is unknown (DESIGN §2).
     in_flight_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The key of an earlier job for the same document whose fate is unknown (a crash or a
+    # lost reply, then Send Now): the look-up before creating searches for that one too.
+    recovery_key: Mapped[str | None] = mapped_column(String(50))
     last_error_kind: Mapped[ErrorKind | None] = mapped_column(_enum(ErrorKind))
     last_error_message: Mapped[str | None] = mapped_column(Text)
     last_error_action: Mapped[str | None] = mapped_column(Text)

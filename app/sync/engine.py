@@ -88,6 +88,7 @@ class _Job:
     key: str
     attempts: int
     unknown_fate: bool
+    recovery_key: str | None = None
 
 
 def _owner_alive(owner: str | None) -> bool:
@@ -270,6 +271,7 @@ class Engine:
                         job.idempotency_key,
                         job.attempts,
                         job.in_flight_since is not None,
+                        job.recovery_key,
                     )
                 )
             return claimed
@@ -433,7 +435,7 @@ class Engine:
             found = backend.find_by_name(job.kind, doc.name)
         else:
             assert isinstance(doc, SalesDoc | BillDoc)
-            found = backend.find_document(job.kind, doc.number, job.key)
+            found = backend.find_document(job.kind, doc.number, job.recovery_key or job.key)
         if found is None:
             return None
         return WriteResult(found.remote_id, found.version, found.name)
@@ -616,6 +618,8 @@ class Engine:
                 return
             # Stop: the user decides what happens next (I11, B7, L6).
             self._finish(row, JobStatus.FAILED, None)
+            if exc.kind != ErrorKind.UNAVAILABLE:
+                row.in_flight_since = None  # accounting answered: nothing was applied
             row.last_error_kind = exc.kind
             row.last_error_message = exc.message
             row.last_error_action = exc.action
@@ -645,7 +649,8 @@ class Engine:
         row.finished_at = self.clock.now()
         row.lease_until = None
         row.lease_owner = None
-        row.in_flight_since = None
+        if status == JobStatus.SENT:
+            row.in_flight_since = None  # a failed job keeps it: its fate may still be unknown
         if status == JobStatus.SENT:
             row.last_error_kind = None
             row.last_error_message = None

@@ -105,10 +105,28 @@ def enqueue(
         next_try_at=not_before or now,
         created_at=now,
     )
+    _inherit_unknown_fate(session, job)
     session.add(job)
     session.flush()
     set_doc_state(session, kind, local_id, AcctState.QUEUED)
     return job
+
+
+def _inherit_unknown_fate(session: Session, job: OutboxJob) -> None:
+    """A new job for a document whose last attempt may have reached accounting looks first.
+
+    Without this, Send Now after a lost reply would create a second invoice (DESIGN §2).
+    """
+    last = session.scalar(
+        select(OutboxJob)
+        .where(OutboxJob.kind == job.kind, OutboxJob.local_id == job.local_id)
+        .order_by(OutboxJob.id.desc())
+        .limit(1)
+    )
+    if last is None or last.in_flight_since is None or last.status == JobStatus.SENT:
+        return
+    job.in_flight_since = last.in_flight_since
+    job.recovery_key = last.recovery_key or last.idempotency_key
 
 
 def _link(session: Session, kind: DocKind, local_id: int) -> RemoteLink | None:
@@ -194,7 +212,16 @@ def delete_remote(
     for local_id in local_ids:
         pending = pending_job(session, kind, local_id)
         if not _is_sent(session, kind, local_id):
-            if pending is not None and pending.status == JobStatus.QUEUED:
+            if pending is not None and pending.in_flight_since is not None:
+                refusals.append(
+                    Refusal(
+                        kind,
+                        local_id,
+                        "an earlier send may have reached "
+                        "QuickBooks: let the sync finish, then delete",
+                    )
+                )
+            elif pending is not None and pending.status == JobStatus.QUEUED:
                 pending.status = JobStatus.CANCELLED
                 pending.last_error_message = "cancelled: deleted before it was sent"
                 set_doc_state(session, kind, local_id, AcctState.UNSENT)
