@@ -223,10 +223,10 @@ def test_a_bad_row_far_down_rejects_the_whole_scattered_order(
 def test_big_files_are_handled_a_page_at_a_time_with_the_same_result(
     profile: Profile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.services import csv_import
+    from app.services import csv_import, import_split
 
     monkeypatch.setattr(csv_import, "PAGE_SIZE", 2)
-    monkeypatch.setattr(csv_import, "STAGED_PAGE_ROWS", 2)
+    monkeypatch.setattr(import_split, "STAGED_PAGE_ROWS", 2)
     rows = [
         ("P1", "MUG", 1), ("P2", "MUG", 2), ("P1", "CAP", 1), ("P3", "MUG", 1),
         ("P4", "MUG", 1), ("P4", "CAP", 1), ("P5", "HAT", 4), ("P2", "HAT", 1),

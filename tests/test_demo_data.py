@@ -148,3 +148,16 @@ def test_the_demo_is_filled_once(profile: Profile) -> None:
 
     with profile.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Order)) == 30
+
+
+def test_demo_data_fakes_no_accounting_state(filled: Profile) -> None:
+    """Every order and bill starts unsent: only the engine, syncing with a company, moves it."""
+    from app.db.enums import AcctState
+
+    with filled.sessions() as s:
+        assert set(s.scalars(select(Order.acct_state))) == {AcctState.UNSENT}
+        assert set(s.scalars(select(Bill.acct_state))) == {AcctState.UNSENT}
+        noted = select(func.count()).where(
+            Order.acct_detail.is_not(None) | Order.remote_number.is_not(None)
+        )
+        assert s.scalar(noted) == 0

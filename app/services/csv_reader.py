@@ -137,11 +137,9 @@ class CsvSource:
 
         Each call reads the file again from its start.
         """
-        for line, cells in self._all_records():
-            if line > self.header_line:
-                yield line, cells
+        return self._all_records(after=self.header_line)
 
-    def _all_records(self) -> Iterator[tuple[int, list[str]]]:
+    def _all_records(self, after: int = 0) -> Iterator[tuple[int, list[str]]]:
         self.stream.seek(0)
         reader = csv.reader(self.stream, delimiter=self.delimiter)
         previous_end = 0
@@ -149,7 +147,8 @@ class CsvSource:
             for cells in reader:
                 start = previous_end + 1
                 previous_end = reader.line_num
-                if not _is_blank(cells):
+                # Not blank: the common case decided by the first cell alone.
+                if cells and (cells[0].strip() or not _is_blank(cells)) and start > after:
                     yield start, cells
         except csv.Error as exc:
             raise UnusableFile(_csv_error_message(exc, previous_end + 1)) from exc

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, insert, select
 
-from app.db.enums import AcctState, ChargeType, CustomerMode, ErrorKind, ItemType, OrderStatus
+from app.db.enums import AcctState, CustomerMode, ItemType, OrderStatus
 from app.db.models import (
     Base,
     Bill,
@@ -28,7 +28,6 @@ from app.db.models import (
 )
 from app.db.session import Profile
 from app.money import CENT, line_amount, round_money
-from app.sync.backend import describe
 
 # Dates are spread over the 18 months before a fixed day, so a seed always gives the same data.
 LAST_DAY = dt.date(2026, 6, 30)
@@ -149,7 +148,6 @@ VENDORS = (
     ("Great Lakes Wax Supply", "CAD"),
     ("Consolidated Freight: Midwest Division", "USD"),
 )
-FAILURES = (ErrorKind.DUPLICATE, ErrorKind.CLOSED_PERIOD, ErrorKind.VALIDATION, ErrorKind.INACTIVE)
 
 
 def _catalog() -> list[tuple[str, Decimal, Decimal, str]]:
@@ -407,8 +405,6 @@ def _insert_orders(
         order, lines = builder.build(ids.take(Order), store, customer_id, currency, ids)
         order["store_id"] = store_ids[store.name]
         order["order_number"] = numbers.next(store, order["store_id"])
-        if order["acct_state"] is AcctState.SENT:
-            order["remote_number"] = order["order_number"]
         order_rows.append(order)
         line_rows.extend(lines)
         if len(order_rows) >= BATCH:
@@ -479,7 +475,6 @@ class _OrderBuilder:
             else ZERO
         )
         status, ship_date = self._status(order_date)
-        state, detail = self._state(status, order_date, lines)
         order = {
             "id": order_id,
             "order_date": order_date,
@@ -493,8 +488,10 @@ class _OrderBuilder:
             "other_fees": other_fees,
             "total": subtotal + shipping + sales_tax + other_fees - discount,
             "memo": None,
-            "acct_state": state,
-            "acct_detail": detail,
+            # Never a faked accounting state: every order starts unsent, and only the engine
+            # (syncing with a real or sandbox company) moves it on.
+            "acct_state": AcctState.UNSENT,
+            "acct_detail": None,
             "remote_number": None,
             "updated_at": self.now,
         }
@@ -573,48 +570,6 @@ class _OrderBuilder:
             return OrderStatus.OPEN, None
         ship_date = min(LAST_DAY, order_date + dt.timedelta(days=rng.randrange(5)))
         return OrderStatus.SHIPPED, ship_date
-
-    def _state(
-        self, status: OrderStatus, order_date: dt.date, lines: list[dict[str, Any]]
-    ) -> tuple[AcctState, str | None]:
-        rng = self.rng
-        if status is OrderStatus.CANCELLED:
-            if rng.random() < 0.2:
-                return AcctState.DELETED, "Deleted from QuickBooks when the order was cancelled."
-            return AcctState.UNSENT, None
-        if status is OrderStatus.OPEN:
-            if rng.random() < 0.1:
-                return AcctState.NOT_READY, self._not_ready_detail(lines)
-            return AcctState.UNSENT, None
-        recent = (LAST_DAY - order_date).days <= 30
-        weights = (40, 10, 40, 4, 6) if recent else (85, 0, 10, 2, 3)
-        state = rng.choices(
-            (
-                AcctState.SENT,
-                AcctState.QUEUED,
-                AcctState.UNSENT,
-                AcctState.FAILED,
-                AcctState.NOT_READY,
-            ),
-            weights=weights,
-        )[0]
-        if state is AcctState.FAILED:
-            message, action = describe(rng.choice(FAILURES))
-            return state, f"{message} {action}"
-        if state is AcctState.NOT_READY:
-            return state, self._not_ready_detail(lines)
-        return state, None
-
-    def _not_ready_detail(self, lines: list[dict[str, Any]]) -> str:
-        rng = self.rng
-        if rng.random() < 0.5:
-            sku = rng.choice(lines)["sku"]
-            return f"Item {sku} is not linked to QuickBooks: link it or create it, then send."
-        charge = rng.choice((ChargeType.SHIPPING, ChargeType.SALES_TAX, ChargeType.OTHER_FEES))
-        return (
-            f"The {charge.value.replace('_', ' ')} charge is not mapped to an account: "
-            "map it in the Mappings tab, then send."
-        )
 
 
 def _ensure_vendors(conn: Connection, ids: _Ids, counts: _Counts) -> list[tuple[int, str]]:
@@ -709,7 +664,7 @@ def _insert_bills(
                 "other_charges": other,
                 "total": subtotal + shipping + sales_tax + other - discount,
                 "memo": None,
-                "acct_state": rng.choices((AcctState.UNSENT, AcctState.SENT), (40, 60))[0],
+                "acct_state": AcctState.UNSENT,  # as for orders: only the engine moves it on
                 "acct_detail": None,
                 "remote_number": None,
                 "updated_at": now,

@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, Date, Table, and_, select
+from sqlalchemy import Connection, Date, Dialect, String, Table, and_, select, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NULLTYPE
 
 from app.cli import UserError
 from app.db.enums import AcctState, DocKind
@@ -72,28 +75,88 @@ def quantity_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _formatter(column: Any) -> Callable[[Any], str]:
-    """How a column's values are written, chosen once from the column's type."""
+# Records are read as stored (integer units, ISO text...), skipping the conversion to
+# Python values and back: each formatter below writes what the one for the Python value
+# would, from the stored value.
+
+
+REMEMBERED_TEXTS = 50_000  # per column
+
+
+def _formatter(column: Any, dialect: Dialect) -> Callable[[Any], str] | None:
+    """How a column's stored values are written (None: as they are), chosen once."""
     kind = column.type
     if isinstance(kind, ScaledDecimal):
-        return quantity_text if kind.scale == QUANTITY_SCALE else money_text
+        return _units_text(kind)
     if isinstance(kind, SAEnum):
-        return _enum_text
+        return None if dialect.name == "sqlite" else _enum_text  # text on SQLite
     if isinstance(kind, Date):
-        return _date_text
+        return None if dialect.name == "sqlite" else _date_text  # ISO text on SQLite
+    if isinstance(kind, String):
+        return None
     return str
 
 
+def _row_formatter(
+    columns: Sequence[Any], dialect: Dialect
+) -> Callable[[Sequence[Any]], list[str | None]]:
+    """Stored values of a row -> their texts (None stays None)."""
+    formatters: list[tuple[int, Callable[[Any], str], dict[Any, str]]] = [
+        (position, format_value, {})
+        for position, column in enumerate(columns)
+        if (format_value := _formatter(column, dialect)) is not None
+    ]
+
+    def texts(values: Sequence[Any]) -> list[str | None]:
+        row = list(values)
+        for position, format_value, memory in formatters:
+            value = row[position]
+            if value is not None:
+                text = memory.get(value)  # amounts, dates and states repeat
+                if text is None:
+                    if len(memory) >= REMEMBERED_TEXTS:
+                        memory.clear()
+                    text = memory[value] = format_value(value)
+                row[position] = text
+        return row
+
+    return texts
+
+
+def _units_text(kind: ScaledDecimal) -> Callable[[int], str]:
+    """Integer units of a ScaledDecimal column as money_text or quantity_text writes them."""
+    scale, is_quantity = kind.scale, kind.scale == QUANTITY_SCALE
+    per_cent, per_unit = 10 ** (scale - 2), 10**scale
+
+    def text(units: int) -> str:
+        if is_quantity:
+            whole, part = divmod(units, per_unit)
+            if not part:
+                return str(whole)  # whole quantities: '3'
+        else:
+            whole, part = divmod(abs(units), per_unit)
+            if not part % per_cent:  # amounts in whole cents: '12.50'
+                return f"{'-' if units < 0 else ''}{whole}.{part // per_cent:02d}"
+        value = Decimal(units).scaleb(-scale)
+        return quantity_text(value) if is_quantity else money_text(value)
+
+    return text
+
+
 def _enum_text(value: Any) -> str:
-    return str(value.value)
+    return str(getattr(value, "value", value))  # stored as its value (native enums: the enum)
 
 
-def _date_text(value: dt.date) -> str:
-    return value.isoformat()
+def _date_text(value: dt.date | str) -> str:
+    return value if isinstance(value, str) else value.isoformat()  # SQLite stores ISO text
 
 
-def _texts(values: Sequence[Any], formatters: Sequence[Callable[[Any], str]]) -> list[str | None]:
-    return [None if v is None else f(v) for f, v in zip(formatters, values, strict=True)]
+def _as_stored(query: Any) -> Any:
+    """The same query, its columns read as stored (no conversion to Python values)."""
+    return query.with_only_columns(
+        *(type_coerce(c, NULLTYPE).label(c.name) for c in query.selected_columns),
+        maintain_column_froms=True,
+    )
 
 
 # --- what each kind exports -------------------------------------------------------------
@@ -272,10 +335,11 @@ def document_records(
 ) -> Iterator[TextRecord]:
     """Each order or bill as text, with its lines, in id order, a page at a time."""
     table = export.table
-    head_formatters = [_formatter(c) for c in export.head_query.selected_columns][1:]
+    head_texts = _row_formatter(export.head_query.selected_columns[1:], conn.dialect)
+    head_query = _as_stored(export.head_query)
     after = 0
     while True:
-        query = export.head_query.where(table.c.id > after).order_by(table.c.id).limit(PAGE_SIZE)
+        query = head_query.where(table.c.id > after).order_by(table.c.id).limit(PAGE_SIZE)
         if state is not None:
             query = query.where(table.c.acct_state == state)
         heads = conn.execute(query).all()
@@ -283,7 +347,7 @@ def document_records(
             return
         lines = _lines_by_document(conn, export, [head[0] for head in heads])
         for head in heads:
-            yield _texts(head[1:], head_formatters), lines.get(head[0], [])
+            yield head_texts(head[1:]), lines.get(head[0], [])
         after = heads[-1][0]
 
 
@@ -293,11 +357,11 @@ def _lines_by_document(
     lines = export.lines
     fk = lines.c[export.line_fk]
     columns = [lines.c[name] for name in export.line_columns]
-    formatters = [_formatter(c) for c in columns]
-    query = select(fk, *columns).where(fk.in_(ids)).order_by(fk, lines.c.line_no)
+    texts = _row_formatter(columns, conn.dialect)
+    query = _as_stored(select(fk, *columns)).where(fk.in_(ids)).order_by(fk, lines.c.line_no)
     by_document: dict[int, list[list[str | None]]] = {}
     for row in conn.execute(query).all():
-        by_document.setdefault(row[0], []).append(_texts(row[1:], formatters))
+        by_document.setdefault(row[0], []).append(texts(row[1:]))
     return by_document
 
 
@@ -312,7 +376,8 @@ def list_records(conn: Connection, export: ListExport) -> Iterator[Record]:
         links.c.remote_name,
         links.c.detail.label("link_detail"),
     ).select_from(table.outerjoin(links, _link_of(links, export.link_kind, table.c.id)))
-    formatters = [_formatter(c) for c in base.selected_columns][1:]
+    texts = _row_formatter(list(base.selected_columns)[1:], conn.dialect)
+    base = _as_stored(base)
     after = 0
     while True:
         query = base.where(table.c.id > after).order_by(table.c.id).limit(PAGE_SIZE)
@@ -320,7 +385,7 @@ def list_records(conn: Connection, export: ListExport) -> Iterator[Record]:
         if not rows:
             return
         for row in rows:
-            record = dict(zip(export.csv_columns, _texts(row[1:], formatters), strict=True))
+            record = dict(zip(export.csv_columns, texts(row[1:]), strict=True))
             record["link_state"] = record["link_state"] or "unlinked"
             yield record
         after = rows[-1][0]
@@ -335,22 +400,17 @@ def write_csv_documents(
     """One CSV row per line (one row with empty line cells for a record without lines)."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(export.csv_columns)
-    position = {name: i for i, name in enumerate(export.csv_columns)} | {
-        "amount": export.csv_columns.index("line_amount")
-    }
-    head_at = [position[name] for name in export.head_columns]
-    line_at = [position[name] for name in export.line_columns]
-    width, rows = len(export.csv_columns), 0
-    for head, lines in records:
-        template: list[str | None] = [None] * width
-        for at, text in zip(head_at, head, strict=True):
-            template[at] = text
-        for line in lines or [[None] * len(line_at)]:
-            row = template.copy()
-            for at, text in zip(line_at, line, strict=True):
-                row[at] = text
-            writer.writerow(row)
-            rows += 1
+    # A row is the record's texts then the line's, put in CSV order by one itemgetter.
+    source = {name: i for i, name in enumerate(export.head_columns)}
+    source |= {name: len(source) + i for i, name in enumerate(export.line_columns)}
+    source["line_amount"] = source["amount"]
+    in_csv_order = itemgetter(*(source[name] for name in export.csv_columns))
+    no_line: list[str | None] = [None] * len(export.line_columns)
+    rows = 0
+    for page in iter(lambda: list(itertools.islice(records, PAGE_SIZE)), []):
+        out = [in_csv_order(head + line) for head, lines in page for line in lines or [no_line]]
+        writer.writerows(out)
+        rows += len(out)
     return rows
 
 
@@ -366,12 +426,12 @@ def write_csv_list(records: Iterator[Record], export: ListExport, stream: TextIO
 
 def write_json(records: Iterator[Record], stream: TextIO) -> int:
     """One JSON array, one record per line of output, written as the records come."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # the C encoder (json.dump is not)
     count = 0
     stream.write("[")
-    for record in records:
-        stream.write(",\n" if count else "\n")
-        json.dump(record, stream, ensure_ascii=False)
-        count += 1
+    for page in iter(lambda: list(itertools.islice(records, PAGE_SIZE)), []):
+        stream.write(("," if count else "") + "\n" + ",\n".join(map(encode, page)))
+        count += len(page)
     stream.write("\n]\n" if count else "]\n")
     return count
 

@@ -3,191 +3,42 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMessageBox,
-    QTableView,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QLineEdit, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from app import __version__
-from app.db.enums import AcctState
 from app.db.session import Profile
-from app.services.order_queries import OrderFilter, OrderQueries, StoreChoice
-from app.ui.models.orders_model import (
-    STATE_LABELS,
-    Columns,
-    OrdersModel,
-    format_state_counts,
-)
+from app.services.sync_status import CompanyStatus, company_status
+from app.sync.connection import open_backend
+from app.sync.engine import RunSummary
+from app.ui import palette
+from app.ui.errors import show_crash_text
+from app.ui.status import SyncStatus
+from app.ui.tabs.activity import ActivityTab
+from app.ui.tabs.bills import BillsTab
+from app.ui.tabs.customers import CustomersTab
+from app.ui.tabs.invoices import InvoicesTab
+from app.ui.tabs.items import ItemsTab
+from app.ui.tabs.list_tab import ListTab
+from app.ui.tabs.mappings import MappingsTab
+from app.ui.tabs.vendors import VendorsTab
 from app.ui.tasks import run_in_background
+from app.ui.widgets.list_view import ListView
+from app.ui.worker import SyncController
 
 log = logging.getLogger(__name__)
 
-_BACKEND_NAMES = {"qbo": "QuickBooks Online", "qbd": "QuickBooks Desktop"}
-_STATUS_MESSAGE_MS = 10_000
-_TYPING_PAUSE_MS = 250
-
-# Typical content per column, to size the columns before any row is read.
-_SAMPLE_TEXT = {
-    Columns.NUMBER: "112-1234567-1234567",
-    Columns.STORE: "Shopify Store",
-    Columns.DATE: "2026-12-31",
-    Columns.CUSTOMER: "Bartholomew Fitzgerald-Worth",
-    Columns.STATUS: "Cancelled",
-    Columns.TOTAL: "12,345.67 USD",
-    Columns.STATE: "Accounting state",
+LIVE_REFRESH_MS = 2_000  # during a run, the rows shown are read again at most this often
+_THEMES = {
+    palette.Theme.SYSTEM: "Follow the System",
+    palette.Theme.LIGHT: "Light",
+    palette.Theme.DARK: "Dark",
 }
-
-
-class InvoicesTab(QWidget):
-    """The Invoices tab (SPEC I12): a filter bar over the orders list, and state counts."""
-
-    state_counts_changed = Signal(object)  # dict[AcctState, int]
-    problem = Signal(str)
-
-    def __init__(self, queries: OrderQueries, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._queries = queries
-        self.model = OrdersModel(queries, self)
-
-        self.state_filter = QComboBox(self)
-        self.state_filter.addItem("All states", None)
-        for state, label in STATE_LABELS.items():
-            self.state_filter.addItem(label, state.value)
-        self.store_filter = QComboBox(self)
-        self.store_filter.addItem("All stores", None)
-        self.store_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search order number or customer")
-        self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(280)
-        self.shown = QLabel(self)
-        self._typing = QTimer(self, singleShot=True, interval=_TYPING_PAUSE_MS)
-
-        self.table = QTableView(self)
-        self._set_up_table()
-
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("State:", self))
-        bar.addWidget(self.state_filter)
-        bar.addSpacing(12)
-        bar.addWidget(QLabel("Store:", self))
-        bar.addWidget(self.store_filter)
-        bar.addSpacing(12)
-        bar.addWidget(self.search, 1)
-        bar.addStretch(1)
-        bar.addWidget(self.shown)
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addWidget(self.table, 1)
-
-        self.state_filter.currentIndexChanged.connect(self._on_filter_edited)
-        self.store_filter.currentIndexChanged.connect(self._on_filter_edited)
-        self.search.textChanged.connect(self._on_search_text_changed)
-        self.search.returnPressed.connect(self._on_filter_edited)
-        self._typing.timeout.connect(self._on_filter_edited)
-        self.model.reloaded.connect(self._on_model_reloaded)
-        self.model.reload_failed.connect(self.problem)
-
-    def _set_up_table(self) -> None:
-        table = self.table
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.verticalHeader().hide()
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-        header = table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        padding = 3 * table.fontMetrics().horizontalAdvance("M")
-        for column, sample in _SAMPLE_TEXT.items():
-            header.resizeSection(column, table.fontMetrics().horizontalAdvance(sample) + padding)
-        header.setSortIndicator(Columns.DATE, Qt.SortOrder.DescendingOrder)
-        table.setSortingEnabled(True)
-
-    def reload(self) -> None:
-        """Read the store list and the orders again."""
-        self._load_stores()
-        self.model.reload()
-
-    def restore_layout(self, settings: QSettings) -> None:
-        state = settings.value("invoices/header")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.table.horizontalHeader().restoreState(state)
-
-    def save_layout(self, settings: QSettings) -> None:
-        settings.setValue("invoices/header", self.table.horizontalHeader().saveState())
-
-    def _load_stores(self) -> None:
-        run_in_background(self._queries.stores, self._on_stores_loaded, context=self)
-
-    def _current_filter(self) -> OrderFilter:
-        state = self.state_filter.currentData()
-        return OrderFilter(
-            state=AcctState(state) if state else None,
-            store_id=self.store_filter.currentData(),
-            text=self.search.text().strip(),
-        )
-
-    @Slot(str)
-    def _on_search_text_changed(self, _text: str) -> None:
-        self._typing.start()
-
-    @Slot()
-    def _on_filter_edited(self) -> None:
-        self._typing.stop()
-        self.model.set_filter(self._current_filter())
-
-    def _on_stores_loaded(
-        self, stores: list[StoreChoice] | None, error: BaseException | None
-    ) -> None:
-        if error is not None or stores is None:
-            log.error("reading the stores failed", exc_info=error)
-            self.problem.emit(f"Could not read the stores: {error}")
-            return
-        chosen = self.store_filter.currentData()
-        with QSignalBlocker(self.store_filter):
-            while self.store_filter.count() > 1:
-                self.store_filter.removeItem(1)
-            for store in stores:
-                self.store_filter.addItem(store.name, store.id)
-            self.store_filter.setCurrentIndex(max(0, self.store_filter.findData(chosen)))
-        if self.store_filter.currentData() != chosen:  # the chosen store is gone
-            self._on_filter_edited()
-
-    @Slot()
-    def _on_model_reloaded(self) -> None:
-        run_in_background(self._queries.state_counts, self._on_state_counts_loaded, context=self)
-
-    def _on_state_counts_loaded(
-        self, counts: dict[AcctState, int] | None, error: BaseException | None
-    ) -> None:
-        if error is not None or counts is None:
-            log.error("counting the orders failed", exc_info=error)
-            self.problem.emit(f"Could not count the orders: {error}")
-            return
-        total = sum(counts.values())
-        listed = self.model.rowCount()
-        self.shown.setText(
-            f"{listed:,} orders" if listed == total else f"{listed:,} of {total:,} orders"
-        )
-        self.state_counts_changed.emit(counts)
 
 
 class MainWindow(QMainWindow):
@@ -198,55 +49,127 @@ class MainWindow(QMainWindow):
         profile: Profile,
         *,
         settings: QSettings | None = None,
-        demo_backend: str | None = None,
+        sync: SyncController | None = None,
+        title_note: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.profile = profile
         self._settings = settings if settings is not None else QSettings()
+        self.sync = sync or SyncController(profile, lambda: open_backend(profile), parent=self)
+        self._closing = False
         title = f"Bookbridge — {profile.name}"
-        if demo_backend is not None:
-            title += f" (sample data, {_BACKEND_NAMES.get(demo_backend, demo_backend)} sandbox)"
-        self.setWindowTitle(title)
+        self.setWindowTitle(f"{title} ({title_note})" if title_note else title)
 
-        self._tabs = QTabWidget(self)
-        self._tabs.setDocumentMode(True)
-        self.invoices = InvoicesTab(OrderQueries(profile), self._tabs)
-        self._tabs.addTab(self.invoices, "Invoices")
-        self.setCentralWidget(self._tabs)
-
-        self.state_counts = QLabel(self)
-        self.state_counts.setObjectName("stateCounts")
-        self.statusBar().addPermanentWidget(self.state_counts)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.invoices = InvoicesTab(profile, self.tabs)
+        self.bills = BillsTab(profile, self.tabs)
+        self.customers = CustomersTab(profile, self.tabs)
+        self.vendors = VendorsTab(profile, self.tabs)
+        self.items = ItemsTab(profile, self.tabs)
+        self.mappings = MappingsTab(profile, self.tabs)
+        self.activity = ActivityTab(profile, self.tabs)
+        self.lists: list[ListTab[Any]] = [
+            self.invoices, self.bills, self.customers, self.vendors, self.items, self.activity
+        ]  # fmt: skip
+        for tab, name in (
+            (self.invoices, "&Invoices"), (self.bills, "&Bills"), (self.customers, "&Customers"),
+            (self.vendors, "&Vendors"), (self.items, "I&tems"), (self.mappings, "&Mappings"),
+            (self.activity, "&Activity"),
+        ):  # fmt: skip
+            self.tabs.addTab(tab, name)
+        self.setCentralWidget(self.tabs)
+        self.status = SyncStatus(self)
+        self.statusBar().addPermanentWidget(self.status)
+        self._live = QTimer(self, singleShot=True, interval=LIVE_REFRESH_MS)
+        self.theme = palette.ThemeKeeper.of(QApplication.instance())
 
         self._build_menus()
-        self.invoices.state_counts_changed.connect(self._on_state_counts_changed)
-        self.invoices.problem.connect(self._on_problem)
+        self._wire()
         self._restore_layout()
-        self.invoices.reload()
+        self.read_company()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _action(
+        self,
+        menu_name: str,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: str | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self._menus[menu_name].addAction(action)
+        return action
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        bar = self.menuBar()
+        self._menus = {name: bar.addMenu(name) for name in
+                       ("&File", "&Edit", "&View", "A&ctions", "&Sync", "&Help")}  # fmt: skip
+        self._action("&File", "&Export Activity as CSV…", self._on_export_triggered)
+        self._menus["&File"].addSeparator()
+        quit_action = self._action("&File", "&Quit", self.close, "Ctrl+Q")
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        self._action("&Edit", "&Copy Rows", self._on_copy_triggered, QKeySequence.StandardKey.Copy)
+        self._action(
+            "&Edit",
+            "Select &All",
+            self._on_select_all_triggered,
+            QKeySequence.StandardKey.SelectAll,
+        )
+        self._action("&Edit", "&Find", self._on_find_triggered, QKeySequence.StandardKey.Find)
+        for number in range(self.tabs.count()):
+            self._action(
+                "&View",
+                self.tabs.tabText(number),
+                partial(self.tabs.setCurrentIndex, number),
+                f"Ctrl+{number + 1}",
+            )
+        self._menus["&View"].addSeparator()
+        self.refresh_action = self._action(
+            "&View", "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh
+        )
+        themes = self._menus["&View"].addMenu("&Appearance")
+        group = QActionGroup(self)
+        for theme, label in _THEMES.items():
+            action = themes.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(theme == self.theme.theme)
+            action.triggered.connect(partial(self._on_theme_chosen, theme))
+            group.addAction(action)
+        self.sync_now_action = self._action("&Sync", "Sync &Now", self._on_sync_now, "F9")
+        self.pause_action = self._action(
+            "&Sync", "&Pause Sending", self._on_pause_triggered, "Ctrl+Shift+P"
+        )
+        self.pause_action.setCheckable(True)
+        about = self._action("&Help", "&About Bookbridge", self._on_about_triggered)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        self._on_current_tab_changed(self.tabs.currentIndex())
 
-        view_menu = self.menuBar().addMenu("&View")
-        find_action = QAction("&Find Orders", self)
-        find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        find_action.triggered.connect(self._on_find_triggered)
-        view_menu.addAction(find_action)
-        self.refresh_action = QAction("&Refresh", self)
-        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
-        self.refresh_action.triggered.connect(self.invoices.reload)
-        view_menu.addAction(self.refresh_action)
-
-        help_menu = self.menuBar().addMenu("&Help")
-        about_action = QAction("&About Bookbridge", self)
-        about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        about_action.triggered.connect(self._on_about_triggered)
-        help_menu.addAction(about_action)
+    def _wire(self) -> None:
+        for tab in self.lists:
+            tab.work_queued.connect(self._on_work_queued)
+        self.mappings.show_tab.connect(self._on_show_tab)
+        self.tabs.currentChanged.connect(self._on_current_tab_changed)
+        sync, status = self.sync, self.status
+        sync.run_started.connect(status.on_run_started)
+        sync.progress.connect(status.on_progress)
+        sync.progress.connect(self._on_sync_progress)
+        sync.run_finished.connect(status.on_run_finished)
+        sync.run_finished.connect(self._on_run_finished)
+        sync.connection_changed.connect(status.set_connection)
+        sync.queue_changed.connect(status.set_queue)
+        sync.paused_changed.connect(status.set_paused)
+        sync.paused_changed.connect(self.pause_action.setChecked)
+        sync.crashed.connect(self._on_sync_crashed)
+        sync.stopped.connect(self._on_sync_stopped)
+        status.pause_toggled.connect(self._on_pause_toggled)
+        self._live.timeout.connect(self._on_live_timeout)
+        self.theme.changed.connect(self._on_theme_changed)
 
     def _restore_layout(self) -> None:
         geometry = self._settings.value("main_window/geometry")
@@ -257,31 +180,164 @@ class MainWindow(QMainWindow):
         state = self._settings.value("main_window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        self.invoices.restore_layout(self._settings)
+        for tab in self.lists:
+            tab.restore_layout(self._settings)
+        shown = self._settings.value("main_window/tab", 0)
+        self.tabs.setCurrentIndex(int(shown) if isinstance(shown, int | str) else 0)
 
     def _save_layout(self) -> None:
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/state", self.saveState())
-        self.invoices.save_layout(self._settings)
+        self._settings.setValue("main_window/tab", self.tabs.currentIndex())
+        self._settings.setValue("appearance/theme", self.theme.theme.value)
+        for tab in self.lists:
+            tab.save_layout(self._settings)
         self._settings.sync()
 
+    # -- what others ask ---------------------------------------------------------------------
+
+    def refresh_all(self) -> None:
+        """Read every list again: the one shown now, the others when they are shown."""
+        for tab in self.lists:
+            tab.refresh()
+        self.mappings.refresh()
+        self.read_company()
+
+    def read_company(self) -> None:
+        run_in_background(lambda: company_status(self.profile), self._on_company_read, context=self)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.sync.stop():
+            # A request is under way: it is finished, never abandoned; then the window closes.
+            self._closing = True
+            self.setEnabled(False)
+            self.statusBar().showMessage("Finishing the request in progress before closing…")
+            event.ignore()
+            return
         self._save_layout()
         super().closeEvent(event)
 
-    @Slot(object)
-    def _on_state_counts_changed(self, counts: dict[AcctState, int]) -> None:
-        self.state_counts.setText(format_state_counts(counts))
+    # -- slots -------------------------------------------------------------------------------
+
+    def _on_company_read(self, company: CompanyStatus | None, error: BaseException | None) -> None:
+        if company is None:
+            log.warning("reading the company failed", exc_info=error)
+            return
+        self.status.set_company(company)
+        self.invoices.set_company(company.opens_online)
+        self.bills.set_company(company.opens_online)
+
+    @Slot(int)
+    def _on_current_tab_changed(self, index: int) -> None:
+        menu = self._menus["A&ctions"]
+        menu.clear()
+        tab = self.tabs.widget(index)
+        actions: list[QAction] = []
+        if isinstance(tab, ListTab):
+            actions = tab.tab_actions()
+        elif isinstance(tab, MappingsTab):
+            actions = [tab.import_action]
+        for action in actions:
+            menu.addAction(action)
+        menu.setEnabled(bool(actions))
+
+    @Slot()
+    def _on_work_queued(self) -> None:
+        self.sync.run_now()
 
     @Slot(str)
-    def _on_problem(self, message: str) -> None:
-        self.statusBar().showMessage(message, _STATUS_MESSAGE_MS)
+    def _on_show_tab(self, name: str) -> None:
+        target = {"items": self.items, "customers": self.customers, "vendors": self.vendors}
+        tab = target.get(name)
+        if tab is not None:
+            self.tabs.setCurrentWidget(tab)
+            if tab is self.items:
+                self.items.show_unlinked()
+
+    @Slot(int, int)
+    def _on_sync_progress(self, _done: int, _total: int) -> None:
+        if not self._live.isActive():
+            self._live.start()
+
+    @Slot()
+    def _on_live_timeout(self) -> None:
+        current = self.tabs.currentWidget()
+        if isinstance(current, ListTab):
+            current.refresh_values()
+
+    @Slot(object)
+    def _on_run_finished(self, summary: RunSummary | None) -> None:
+        self._live.stop()
+        if summary is not None and summary.run_id is not None:
+            self.refresh_all()
+
+    @Slot(str, str)
+    def _on_sync_crashed(self, summary: str, details: str) -> None:
+        show_crash_text(summary, details, self)
+
+    @Slot()
+    def _on_sync_stopped(self) -> None:
+        if self._closing:
+            self.close()
+
+    @Slot()
+    def _on_sync_now(self) -> None:
+        self.sync.run_now(send_all=True)
+
+    @Slot(bool)
+    def _on_pause_toggled(self, pause: bool) -> None:
+        if pause:
+            self.sync.pause()
+        else:
+            self.sync.resume()
+
+    @Slot()
+    def _on_pause_triggered(self) -> None:
+        self._on_pause_toggled(self.pause_action.isChecked())
+
+    def _current_list(self) -> ListView | None:
+        tab = self.tabs.currentWidget()
+        return tab.table if isinstance(tab, ListTab) else None
+
+    @Slot()
+    def _on_copy_triggered(self) -> None:
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit):
+            focus.copy()
+        elif (view := self._current_list()) is not None:
+            view.copy_selection()
+
+    @Slot()
+    def _on_select_all_triggered(self) -> None:
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QLineEdit):
+            focus.selectAll()
+        elif (view := self._current_list()) is not None:
+            view.selectAll()
 
     @Slot()
     def _on_find_triggered(self) -> None:
-        self._tabs.setCurrentWidget(self.invoices)
-        self.invoices.search.setFocus()
-        self.invoices.search.selectAll()
+        tab = self.tabs.currentWidget()
+        if not isinstance(tab, ListTab):
+            self.tabs.setCurrentWidget(self.invoices)
+            tab = self.invoices
+        tab.focus_search()
+
+    @Slot()
+    def _on_export_triggered(self) -> None:
+        self.tabs.setCurrentWidget(self.activity)
+        self.activity.export_action.trigger()
+
+    def _on_theme_chosen(self, theme: palette.Theme) -> None:
+        self.theme.apply(theme)
+
+    @Slot(bool)
+    def _on_theme_changed(self, _dark: bool) -> None:
+        for tab in self.lists:
+            if tab.chips is not None:
+                tab.chips.recolor()
+            tab.table.viewport().update()
+        self.status.set_company(self.status.company)
 
     @Slot()
     def _on_about_triggered(self) -> None:

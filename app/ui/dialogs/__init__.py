@@ -1,0 +1,1 @@
+"""Dialogs: confirmations, the crash dialog and the link picker."""

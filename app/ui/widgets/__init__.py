@@ -1,0 +1,1 @@
+"""Small widgets the tabs share: the message bar, list view, filter chips and date range."""

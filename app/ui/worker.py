@@ -1,0 +1,264 @@
+"""The sync engine on one long-lived QThread: run now, pause, resume, a clean stop."""
+
+# The engine is Qt-free; `EngineWorker` lives on the sync thread and turns its events into Qt
+# signals, and `SyncController` is the window's side: it asks for runs through a queued signal,
+# runs automatically on a timer (and as soon as queued work falls due), and stops cleanly:
+# the request in progress is always finished, never abandoned half-sent.
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from enum import StrEnum
+from functools import partial
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from app.db.session import Profile
+from app.services.sync_status import QueueStatus, queue_status
+from app.sync.backend import AccountingBackend
+from app.sync.engine import Engine, EngineEvent, RunSummary
+from app.ui.tasks import run_in_background
+
+log = logging.getLogger(__name__)
+
+_UNREACHED = "QuickBooks did not answer; the work waits and is sent when it does."
+
+AUTO_RUN_MS = 30_000  # an automatic run at least this often (I5, I6)
+# Within a run the engine waits for a transient failure's retry at most this long; longer
+# waits end the run and the timer picks the job up, so pausing and quitting stay quick.
+MAX_WAIT_SECONDS = 3.0
+
+
+class Connection(StrEnum):
+    """What the status bar says about the company."""
+
+    NOT_CONNECTED = "not_connected"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    UNREACHABLE = "unreachable"
+
+
+class EngineWorker(QObject):
+    """Owns the engine on the sync thread; every run's outcome comes back as a signal."""
+
+    engine_event = Signal(object)  # EngineEvent, as the engine reports it
+    finished = Signal(object)  # RunSummary, or None when the run broke on a bug
+    crashed = Signal(str, str)  # what broke, the details (a traceback) for the crash dialog
+
+    def __init__(self, make_engine: Callable[[Callable[[EngineEvent], None]], Engine]) -> None:
+        super().__init__()
+        self._make_engine = make_engine
+        self._engine: Engine | None = None
+        self._held = threading.Event()  # paused or stopping: runs asked for are skipped
+
+    @Slot(bool)
+    def run(self, send_all: bool) -> None:
+        if self._held.is_set():
+            self.finished.emit(RunSummary())  # skipped: no run id, nothing sent
+            return
+        if self._engine is None:
+            self._engine = self._make_engine(self.engine_event.emit)
+        try:
+            summary = self._engine.run_once(send_all=send_all, trigger="window")
+        except Exception as exc:  # a bug: told through the crash dialog, the thread lives on
+            log.exception("the sync engine failed")
+            self.crashed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            self.finished.emit(None)
+            return
+        self.finished.emit(summary)
+
+    def request_stop(self) -> None:
+        """Thread-safe: the run ends after the request in progress; none start until release()."""
+        self._held.set()
+        if self._engine is not None:
+            self._engine.request_stop()
+
+    def release(self) -> None:
+        self._held.clear()
+
+
+class SyncController(QObject):
+    """The window's handle on the sync thread."""
+
+    run_started = Signal(int)  # documents due in this run
+    progress = Signal(int, int)  # done, total
+    job_done = Signal(str)  # "invoice #1001 sent"
+    run_finished = Signal(object)  # RunSummary | None
+    connection_changed = Signal(str, str)  # Connection value, detail for a tooltip
+    queue_changed = Signal(int)  # jobs waiting
+    paused_changed = Signal(bool)
+    crashed = Signal(str, str)
+    stopped = Signal()  # the sync thread has ended (after stop())
+    _run_requested = Signal(bool)  # to the worker, queued onto the sync thread
+
+    def __init__(
+        self,
+        profile: Profile,
+        connect: Callable[[], AccountingBackend],
+        *,
+        interval_ms: int = AUTO_RUN_MS,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._profile = profile
+        self._thread = QThread(self)
+        self._thread.setObjectName("bookbridge-sync")
+        self.worker = EngineWorker(
+            lambda listener: Engine(
+                profile, connect, listener=listener, max_wait_seconds=MAX_WAIT_SECONDS
+            )
+        )
+        self.worker.moveToThread(self._thread)
+        self._thread.finished.connect(self.worker.deleteLater)
+        self._run_requested.connect(self.worker.run)
+        self.worker.engine_event.connect(self._on_worker_event)
+        self.worker.finished.connect(self._on_worker_finished)
+        self.worker.crashed.connect(self.crashed)
+        self._timer = QTimer(self, interval=interval_ms)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._due = QTimer(self, singleShot=True)  # the next queued job falls due
+        self._due.timeout.connect(self._on_timer_timeout)
+        self._started = False
+        self._running = False
+        self._again: bool | None = None  # a run asked for while one runs: send_all of it
+        self._paused = False
+        self._stopping = False
+        self.total = 0
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    # -- commands ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the sync thread and the automatic runs, with a first run now."""
+        if self._started or self._stopping:
+            return
+        self._started = True
+        self._thread.start()
+        self.connection_changed.emit(Connection.CONNECTING.value, "")
+        if not self._paused:
+            self._timer.start()
+            self.run_now()
+
+    def run_now(self, send_all: bool = False) -> None:
+        """Run as soon as possible (Send Now, a menu command, a timer)."""
+        if not self._started or self._paused or self._stopping:
+            return
+        if self._running:
+            self._again = bool(self._again) or send_all
+            return
+        self._running = True
+        self._due.stop()
+        self._run_requested.emit(send_all)
+
+    def pause(self) -> None:
+        """No more runs until resume(); a run in progress ends after its current request."""
+        if self._paused:
+            return
+        self._paused = True
+        self._again = None
+        self._timer.stop()
+        self._due.stop()
+        self.worker.request_stop()
+        self.paused_changed.emit(True)
+
+    def resume(self) -> None:
+        if not self._paused:
+            return
+        self._paused = False
+        self.worker.release()
+        self.paused_changed.emit(False)
+        if self._started:
+            self._timer.start()
+            self.run_now()
+
+    def stop(self) -> bool:
+        """Stop for good. True when the thread has ended; otherwise `stopped` follows once
+        the request in progress is finished."""
+        self._stopping = True
+        self._timer.stop()
+        self._due.stop()
+        self._again = None
+        if self._running:
+            self.worker.request_stop()
+            return False
+        self._end_thread()
+        return True
+
+    def shutdown(self) -> None:
+        """Stop for good and wait here until the request in progress is finished (for the
+        application's very end, when the event loop no longer runs)."""
+        self.stop()
+        self.worker.request_stop()
+        self._end_thread()
+
+    # -- events ------------------------------------------------------------------------
+
+    def _end_thread(self) -> None:
+        if self._thread.isRunning():
+            self._thread.quit()
+            self._thread.wait()
+
+    @Slot(object)
+    def _on_worker_event(self, event: EngineEvent) -> None:
+        if event.name == "run_started":
+            self.total = event.total
+            self.run_started.emit(event.total)
+        elif event.name == "progress":
+            self.progress.emit(event.done, event.total)
+        elif event.name == "job_done":
+            self.job_done.emit(event.message)
+        elif event.name == "disconnected":
+            self.connection_changed.emit(Connection.UNREACHABLE.value, event.message)
+
+    @Slot(object)
+    def _on_worker_finished(self, summary: RunSummary | None) -> None:
+        self._running = False
+        self.run_finished.emit(summary)
+        if self._stopping:
+            self._end_thread()
+            self.stopped.emit()
+            return
+        again, self._again = self._again, None
+        if again is not None:
+            self.run_now(again)
+            return
+        run_in_background(
+            lambda: queue_status(self._profile),
+            partial(self._on_queue_status_read, summary),
+            context=self,
+        )
+
+    def _on_queue_status_read(
+        self, summary: RunSummary | None, status: QueueStatus | None, error: BaseException | None
+    ) -> None:
+        if status is None:
+            log.warning("reading the queue failed", exc_info=error)
+            return
+        self.queue_changed.emit(status.waiting)
+        if summary is not None and summary.run_id is not None and not summary.disconnected:
+            # A run that reached QuickBooks for nothing, its work waiting on the connection:
+            # the network or QuickBooks itself is down (C4); otherwise all is well.
+            if summary.sent == 0 and summary.failed == 0 and status.unreached:
+                self.connection_changed.emit(Connection.UNREACHABLE.value, _UNREACHED)
+            else:
+                self.connection_changed.emit(Connection.CONNECTED.value, "")
+        due = status.due_in_seconds
+        if due is not None and not self._paused and not self._stopping:
+            wait_ms = int(min(max(due + 0.25, 1.0), self._timer.interval() / 1000) * 1000)
+            self._due.start(wait_ms)
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        self.run_now()
