@@ -11,11 +11,13 @@ from app import __version__
 from app.config import APP_NAME
 from app.db.session import Profile, open_profile
 from app.services.demo import DemoCompany, start_demo
+from app.sync.connection import binding_of
 from app.ui.errors import install_excepthook, show_crash, user_message
 from app.ui.main_window import MainWindow
 from app.ui.palette import Theme, ThemeKeeper
 from app.ui.tasks import run_in_background
 from app.ui.widgets.message_bar import Level
+from app.ui.wizard.wizard import open_setup_wizard
 
 DEMO_NOTE = "sample data, QuickBooks Online sandbox"
 # Every call Qt makes into Python (each cell painted, each slot) must first take the
@@ -94,6 +96,8 @@ def run_gui(profile: str, demo: bool, backend: str) -> int:
             start_demo_company(window, opened, demo_company)
         else:
             window.sync.start()
+            if binding_of(opened) is None:  # first run: set up before anything is sent
+                open_setup_wizard(opened, window)
         return application.exec()
     finally:
         # Background work ends before its database closes, and the demo company after that.

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self._menus = {name: bar.addMenu(name) for name in
                        ("&File", "&Edit", "&View", "A&ctions", "&Sync", "&Help")}  # fmt: skip
+        self._action("&File", "&Set Up QuickBooks…", self._on_setup_triggered)
         self._action("&File", "&Export Activity as CSV…", self._on_export_triggered)
         self._menus["&File"].addSeparator()
         quit_action = self._action("&File", "&Quit", self.close, "Ctrl+Q")
@@ -324,6 +325,11 @@ class MainWindow(QMainWindow):
         tab.focus_search()
 
     @Slot()
+    def _on_setup_triggered(self) -> None:
+        from app.ui.wizard.wizard import open_setup_wizard
+
+        open_setup_wizard(self.profile, self)
+
     def _on_export_triggered(self) -> None:
         self.tabs.setCurrentWidget(self.activity)
         self.activity.export_action.trigger()
