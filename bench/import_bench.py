@@ -1,10 +1,14 @@
 """Benchmark: import a generated file of N orders into a fresh profile, then export it.
 
-    .venv/bin/python bench/import_bench.py [--orders 100000] [--shuffle] [--keep DIR]
+    .venv/bin/python bench/import_bench.py [--orders 100000] [--runs 3] [--keep DIR]
                                            [--tracemalloc]
 
-Each phase runs in its own process, so its peak resident memory (ru_maxrss) is its own.
---shuffle scatters the rows of every order through the file (the slow, staged path).
+Phases: import (a fresh profile), re-import (the same file again: nothing changes),
+export csv, export json, and shuffled import (every order's rows scattered through the
+file, into another fresh profile: the staged path). Each phase runs in its own process,
+so its peak resident memory (ru_maxrss) is its own; with --runs N every phase runs N
+times and the table shows the best and the median. The machine is shared: wall-clock
+rates vary from run to run, lines per CPU-second (all threads) vary less.
 Goals (this 2-core machine): import >= 50,000 lines/s, peak RSS < 300 MB at any size.
 """
 
@@ -19,6 +23,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,6 +58,11 @@ class PhaseResult(TypedDict):
     rss_mb: float
     traced_mb: float
     detail: str
+
+
+PHASES = ("import", "re-import", "export csv", "export json", "shuffled import")
+GOAL_LINES_PER_SECOND = 50_000
+GOAL_PEAK_RSS_MB = 300
 
 
 class ShuffledRows:
@@ -112,9 +122,11 @@ def _write_order(writer: RowWriter, rng: random.Random, number: int, start: dt.d
     return count
 
 
-def run_phase(phase: str, home: Path, csv_path: Path, out: Path, trace: bool) -> PhaseResult:
+def run_phase(phase: str, work: Path, trace: bool) -> PhaseResult:
     """Run one phase in this process and measure it."""
-    os.environ["BOOKBRIDGE_HOME"] = str(home)
+    shuffled = phase == "shuffled import"
+    csv_path = work / ("orders-shuffled.csv" if shuffled else "orders.csv")
+    os.environ["BOOKBRIDGE_HOME"] = str(work / ("home-shuffled" if shuffled else "home"))
     from app.db.session import open_profile
     from app.services.csv_import import import_csv
     from app.services.export import export_records
@@ -124,13 +136,14 @@ def run_phase(phase: str, home: Path, csv_path: Path, out: Path, trace: bool) ->
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
-    if phase in ("import", "re-import"):
+    if phase.endswith("import"):
         report = import_csv(profile, "orders", csv_path)
         assert report.exit_code == 0, report.problems[:5]
         lines = report.rows_read
-        detail = f"{report.created} created, {report.unchanged} unchanged"
+        detail = f"{report.created:,} created, {report.unchanged:,} unchanged"
     else:
         fmt = phase.split()[-1]
+        out = work / f"export.{fmt}"
         with out.open("w", encoding="utf-8", newline="") as stream:
             records = export_records(profile, "orders", fmt, None, stream)
         lines = _line_count(profile)
@@ -168,32 +181,34 @@ def _line_count(profile: Profile) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000)
-    parser.add_argument("--shuffle", action="store_true", help="scatter each order's rows")
+    parser.add_argument("--runs", type=int, default=1, help="run every phase this many times")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it after")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python memory")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bookbridge-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    csv_path, home = work / "orders.csv", work / "home"
     if args.phase == "generate":
-        started = time.perf_counter()
-        lines = generate(csv_path, args.orders, shuffle=args.shuffle)
-        size = csv_path.stat().st_size / 1e6
-        print(f"generated {args.orders:,} orders, {lines:,} lines, {size:.0f} MB "
-              f"in {time.perf_counter() - started:.1f} s  ({work})")  # fmt: skip
+        for shuffle in (False, True):
+            started = time.perf_counter()
+            path = work / ("orders-shuffled.csv" if shuffle else "orders.csv")
+            lines = generate(path, args.orders, shuffle=shuffle)
+            print(f"generated {args.orders:,} orders{' (shuffled)' if shuffle else ''}, "
+                  f"{lines:,} lines, {path.stat().st_size / 1e6:.0f} MB "
+                  f"in {time.perf_counter() - started:.1f} s  ({work})")  # fmt: skip
         return
     if args.phase:
-        out = work / f"export.{args.phase.split()[-1]}"
-        print(json.dumps(run_phase(args.phase, home, csv_path, out, args.tracemalloc)))
+        print(json.dumps(run_phase(args.phase, work, args.tracemalloc)))
         return
     # Every step runs in a child: a child forked from a big parent would inherit its peak RSS.
     print(_run_child("generate", work, args), end="")
-    shutil.rmtree(home, ignore_errors=True)  # a fresh profile for the first import
-    results: dict[str, PhaseResult] = {}
+    results: dict[str, list[PhaseResult]] = {phase: [] for phase in PHASES}
     try:
-        for phase in ("import", "re-import", "export csv", "export json"):
-            results[phase] = _child(phase, work, args)
+        for _ in range(args.runs):
+            for home in ("home", "home-shuffled"):  # a fresh profile for each first import
+                shutil.rmtree(work / home, ignore_errors=True)
+            for phase in PHASES:
+                results[phase].append(_child(phase, work, args))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -207,26 +222,42 @@ def _child(phase: str, work: Path, args: argparse.Namespace) -> PhaseResult:
 
 def _run_child(phase: str, work: Path, args: argparse.Namespace) -> str:
     command = [sys.executable, __file__, "--keep", str(work), "--phase", phase]
-    command += ["--orders", str(args.orders)] + (["--shuffle"] if args.shuffle else [])
+    command += ["--orders", str(args.orders)]
     command += ["--tracemalloc"] if args.tracemalloc else []
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
-def print_table(results: dict[str, PhaseResult]) -> None:
-    """Wall-clock and CPU seconds: on a shared machine the CPU rate is the steadier one."""
-    traced = any(r["traced_mb"] for r in results.values())
+def print_table(results: dict[str, list[PhaseResult]]) -> None:
+    """Per phase: lines, the best and median wall-clock seconds and rates, lines per CPU
+    second (every thread's CPU time: the steadier rate on a shared machine), peak RSS."""
+    traced = any(r["traced_mb"] for runs in results.values() for r in runs)
     out = io.StringIO()
-    out.write(f"{'phase':<12} {'lines':>9} {'wall s':>7} {'lines/s':>8} {'CPU s':>6} ")
-    out.write(f"{'lines/CPU s':>11} {'peak RSS':>9}" + (f" {'traced':>8}" if traced else ""))
+    runs = max(len(r) for r in results.values())
+    out.write(f"{runs} run{'s' if runs > 1 else ''} of each phase: best / median\n")
+    out.write(f"{'phase':<16} {'lines':>9} {'wall s':>12} {'lines/s':>16} ")
+    out.write(f"{'lines/CPU s':>16} {'peak RSS':>9}" + (f" {'traced':>8}" if traced else ""))
     out.write("  notes\n")
-    for phase, r in results.items():
-        lines = int(r["lines"])
+    for phase, phase_runs in results.items():
+        lines = int(phase_runs[0]["lines"])
+        seconds = sorted(r["seconds"] for r in phase_runs)
+        cpu = sorted(r["cpu"] for r in phase_runs)
+        rss = max(r["rss_mb"] for r in phase_runs)
         out.write(
-            f"{phase:<12} {lines:>9,} {r['seconds']:>7.2f} {lines / r['seconds']:>8,.0f} "
-            f"{r['cpu']:>6.2f} {lines / r['cpu']:>11,.0f} {r['rss_mb']:>6.0f} MB"
+            f"{phase:<16} {lines:>9,} {seconds[0]:>5.2f} / {statistics.median(seconds):<5.2f}"
+            f" {lines / seconds[0]:>7,.0f} / {lines / statistics.median(seconds):<7,.0f}"
+            f" {lines / cpu[0]:>7,.0f} / {lines / statistics.median(cpu):<7,.0f}"
+            f" {rss:>6.0f} MB"
         )
-        out.write(f" {r['traced_mb']:>5.0f} MB" if traced else "")
-        out.write(f"  {r['detail']}\n")
+        out.write(f" {max(r['traced_mb'] for r in phase_runs):>5.0f} MB" if traced else "")
+        out.write(f"  {phase_runs[-1]['detail']}\n")
+    first = results["import"]
+    best = first[0]["lines"] / min(r["seconds"] for r in first)
+    median = first[0]["lines"] / statistics.median(r["seconds"] for r in first)
+    peak = max(r["rss_mb"] for runs in results.values() for r in runs)
+    out.write(
+        f"goal: import >= {GOAL_LINES_PER_SECOND:,} lines/s (best {best:,.0f}, median "
+        f"{median:,.0f}), peak RSS < {GOAL_PEAK_RSS_MB} MB (max {peak:.0f} MB)\n"
+    )
     print(out.getvalue(), end="")
 
 

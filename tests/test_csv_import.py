@@ -550,3 +550,119 @@ def test_no_temporary_tables_are_left_behind(profile: Profile, tmp_path: Path) -
     with profile.engine.connect() as conn:
         temp = conn.execute(text("SELECT name FROM sqlite_temp_master")).scalars().all()
     assert list(temp) == []
+
+
+# --- how big files are written ---------------------------------------------------------
+
+
+def use_the_portable_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write as on a database other than SQLite: ids read back, no writer thread."""
+    from app.services import import_background, import_documents, import_references
+
+    monkeypatch.setattr(import_background, "can_insert_in_background", lambda conn: False)
+    monkeypatch.setattr(import_documents, "ids_are_ours", lambda conn: False)
+    monkeypatch.setattr(import_references, "ids_are_ours", lambda conn: False)
+
+
+@pytest.mark.parametrize("path", ["sqlite", "portable"])
+def test_both_ways_of_writing_give_the_same_orders(
+    profile: Profile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    if path == "portable":
+        use_the_portable_path(monkeypatch)
+    assert import_csv(profile, "orders", DATA / "shop_orders.csv").created == 3
+    again = import_csv(profile, "orders", DATA / "shop_orders.csv")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+
+    edited = (DATA / "shop_orders.csv").read_text().replace("CAP,Cap,3,9.99", "CAP,Cap,4,9.99")
+    edited += "1004,Web shop,2024-03-08,,open,Cy Park,cy@example.com,USD,HAT,Hat,1,20,0,0,0,0,\n"
+    report = import_csv(profile, "orders", write(tmp_path, edited))
+
+    assert (report.exit_code, report.created, report.updated, report.unchanged) == (0, 1, 1, 2)
+    assert report.also_created == {"customer": 1, "item": 1}
+    orders = orders_by_number(profile)
+    assert orders["1002"].lines[0].quantity == 4
+    assert orders["1002"].total == 4 * Decimal("9.99") + Decimal("4.99") + Decimal("0.50") - 2
+    assert orders["1004"].customer is not None and orders["1004"].customer.name == "Cy Park"
+    assert [line.sku for line in orders["1004"].lines] == ["HAT"]
+    assert len({o.id for o in orders.values()}) == 4
+
+
+def test_line_amounts_on_stored_units_round_as_quickbooks_does() -> None:
+    import random
+
+    from app.money import line_amount
+    from app.services.import_documents import amount_units
+
+    amount = amount_units(5, 4, 4)  # quantities to 5 places, prices and amounts to 4
+    rng = random.Random(3)
+    cases = [(1, 50), (1, -50), (50000, 1), (50000, -1), (3, 125), (12345, 6789)]
+    cases += [(rng.randrange(10**10), rng.randrange(-(10**10), 10**10)) for _ in range(20_000)]
+    for quantity, price in cases:
+        expected = line_amount(Decimal(quantity).scaleb(-5), Decimal(price).scaleb(-4))
+        assert Decimal(amount(quantity, price)).scaleb(-4) == expected, (quantity, price)
+
+
+def test_a_description_too_long_is_reported_on_its_row_and_the_other_orders_import(
+    profile: Profile, tmp_path: Path
+) -> None:
+    rows = [f"L{n},Web,2024-01-02,,,,,USD,MUG,Mug,1,10,0,0,0,0\n" for n in range(40)]
+    rows[25] = f"L25,Web,2024-01-02,,,,,USD,MUG,{'x' * 4001},1,10,0,0,0,0\n"
+
+    report = import_csv(profile, "orders", orders_file(tmp_path, "".join(rows)))
+
+    assert problems(report) == [(27, "description", "is 4001 characters long; at most 4000 fit")]
+    assert report.created == 39
+
+
+def test_the_interpreter_is_set_back_after_an_import(profile: Profile, tmp_path: Path) -> None:
+    import gc
+    import sys
+
+    interval = sys.getswitchinterval()
+    import_csv(profile, "orders", DATA / "shop_orders.csv")
+    import_csv(profile, "orders", DATA / "shop_orders.csv", dry_run=True)
+    import_csv(profile, "orders", orders_file(tmp_path, "M1,Web,2024-01-02,,,,,USD,A,A,1,1\n"))
+
+    assert gc.isenabled()
+    assert sys.getswitchinterval() == interval
+
+
+def test_the_writer_thread_reports_what_went_wrong_and_writes_nothing_after() -> None:
+    import sqlite3
+
+    from app.services.import_background import BackgroundInserts
+    from app.services.import_split import RecordsSplit
+
+    connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    connection.execute("CREATE TABLE t (k TEXT PRIMARY KEY)")
+    writer = BackgroundInserts(connection)
+    try:
+        writer.execute("INSERT INTO t VALUES (?), (?)", ["a", "b"])
+        writer.execute("INSERT INTO t VALUES (?)", ["a"], RecordsSplit)
+        writer.execute("INSERT INTO t VALUES (?)", ["c"])
+        with pytest.raises(RecordsSplit):
+            writer.wait()
+        writer.execute("INSERT INTO t VALUES (?)", ["d"])
+        writer.wait()
+    finally:
+        writer.close()
+    assert [k for (k,) in connection.execute("SELECT k FROM t ORDER BY k")] == ["a", "b"]
+
+
+def test_a_re_import_finds_orders_far_apart_among_others(profile: Profile, tmp_path: Path) -> None:
+    first = "".join(f"F{n},Web,2024-01-02,,,,,USD,MUG,Mug,1,10,0,0,0,0\n" for n in range(1, 11))
+    import_csv(profile, "orders", orders_file(tmp_path, first, "all.csv"))
+
+    changed = (
+        "F1,Web,2024-01-02,,,,,USD,MUG,Mug,2,10,0,0,0,0\n"
+        "F10,Web,2024-01-02,,,,,USD,MUG,Mug,1,10,0,0,0,0\n"
+        "F10,Web,2024-01-02,,,,,USD,CAP,Cap,1,5,0,0,0,0\n"
+    )
+    report = import_csv(profile, "orders", orders_file(tmp_path, changed, "two.csv"))
+
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 0)
+    orders = orders_by_number(profile)
+    assert orders["F1"].total == 20 and orders["F10"].total == 15
+    assert [line.sku for line in orders["F10"].lines] == ["MUG", "CAP"]
+    assert orders["F5"].total == 10

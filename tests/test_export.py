@@ -193,3 +193,25 @@ def test_lines_are_exported_in_their_order(shop: Profile) -> None:
         ).scalars().all()  # fmt: skip
     exported = [r["sku"] for r in csv_rows(export(shop, "orders")) if r["order_number"] == "1001"]
     assert exported == list(stored)
+
+
+def test_amounts_read_as_stored_are_written_as_before(profile: Profile, tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_number,store,order_date,sku,quantity,unit_price,discount\n"
+        "N1,Web,2024-01-02,GIFT,1,(5.00),0\n"
+        "N1,Web,2024-01-02,SCREW,3,0.0125,0\n"
+        "N1,Web,2024-01-02,BOLT,2.5,1234567.8912,0\n"
+    )
+    assert import_csv(profile, "orders", path).exit_code == 0
+
+    rows = csv_rows(export(profile, "orders"))
+
+    assert [(r["quantity"], r["unit_price"], r["line_amount"]) for r in rows] == [
+        ("1", "-5.00", "-5.00"),
+        ("3", "0.0125", "0.04"),
+        ("2.5", "1234567.8912", "3086419.73"),
+    ]
+    assert {r["total"] for r in rows} == {"3086414.77"}
+    (order,) = json.loads(export(profile, "orders", "json"))
+    assert order["discount"] == "0.00" and order["order_date"] == "2024-01-02"

@@ -5,8 +5,13 @@ file row by row, so memory stays bounded whatever the size of the file. Rows are
 and grouped into records (import_rows), and PAGE_SIZE records at a time are checked as a
 whole (a bad row rejects its whole order; the rows of one order must agree on its
 order-level fields) and written with bulk statements (import_documents, import_lists):
-new records are created, changed ones updated, equal ones left untouched. A record whose
-rows are scattered through the file is handled whole as well (import_split).
+new records are created, changed ones updated, equal ones left untouched. On SQLite a
+writer thread runs the big INSERTs while the next page is read (import_background).
+
+The file is read once when each record's rows come together, as exports write them. A
+record whose rows are scattered through the file is found as soon as its key comes
+round again (import_split): that attempt is undone (a savepoint) and the import begins
+again, reading the file twice and staging the scattered records until the end.
 
 Order-level fields (dates, status, customer, currency, charges) may be repeated on every
 row of an order or given once: a blank cell means "as on the other rows"; charges left
@@ -19,10 +24,7 @@ from __future__ import annotations
 
 import gc
 import itertools
-import sys
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TextIO
@@ -34,7 +36,6 @@ from app.db.session import Profile
 from app.services.csv_reader import CsvSource, HeaderMap, UnusableFile, map_header, open_csv
 from app.services.import_background import BackgroundInserts, background_inserts
 from app.services.import_bulk import table_of
-from app.services.import_documents import BillWriter, OrderWriter
 from app.services.import_kinds import (
     BILL_FIELDS,
     ITEM_FIELDS,
@@ -46,17 +47,17 @@ from app.services.import_kinds import (
     party_fields,
 )
 from app.services.import_lists import ListShape, ListWriter
+from app.services.import_orders_and_bills import BillWriter, OrderWriter
 from app.services.import_references import home_currency
 from app.services.import_report import ImportReport, RowProblem
 from app.services.import_rows import Group, GroupChecker, RowReader, runs_of_rows
 from app.services.import_split import RecordsSplit, RunKeys, SplitRecords
+from app.services.import_tuning import bigger_page_cache, interpreter_tuned_for_bulk_work
 
 __all__ = ["KINDS", "ImportReport", "RowProblem", "import_csv", "print_report"]
 
 PAGE_SIZE = 2000  # records checked and written together
 COLLECT_EVERY_PAGES = 50  # cyclic garbage collected that often during an import
-SWITCH_INTERVAL = 0.0001  # seconds; see _interpreter_tuned_for_bulk_work
-IMPORT_CACHE_KIB = 64 * 1024  # SQLite's page cache during an import (see _bigger_page_cache)
 
 KINDS: dict[str, KindSpec] = {
     "orders": KindSpec(
@@ -138,9 +139,9 @@ def _import(
 ) -> None:
     """One pass when each record's rows come together; else begin again and stage them."""
     with (
-        _interpreter_tuned_for_bulk_work(),
+        interpreter_tuned_for_bulk_work(),
         profile.engine.connect() as conn,
-        _bigger_page_cache(conn),
+        bigger_page_cache(conn),
         conn.begin() as transaction,
     ):
         try:
@@ -156,33 +157,13 @@ def _import(
             transaction.rollback()
 
 
-@contextmanager
-def _bigger_page_cache(conn: Connection) -> Iterator[None]:
-    """SQLite's page cache enlarged to IMPORT_CACHE_KIB for the import, then set back.
-
-    The import's indexes (order dates, customers, items...) take rows in no order; with the
-    default 2 MiB cache their pages are written out and read back again and again.
-    """
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    sqlite = conn.connection.driver_connection  # a PRAGMA, not part of any transaction
-    assert sqlite is not None
-    (before,) = sqlite.execute("PRAGMA cache_size").fetchone()
-    sqlite.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        sqlite.execute(f"PRAGMA cache_size = {int(before)}")
-
-
 def _read_and_write(
     conn: Connection, spec: KindSpec, source: CsvSource, header: HeaderMap,
     report: ImportReport, split: SplitRecords | None,
 ) -> None:  # fmt: skip
     """Read the file once and write its records; with `split`, the split ones last."""
     with background_inserts(conn) as background:
-        run_keys = RunKeys(conn, background) if split is None else None
+        run_keys = RunKeys(conn, background, PAGE_SIZE) if split is None else None
         ctx = WriteContext(conn, report, spec, header, home_currency(conn), background)
         checker, writer = GroupChecker(spec, report), spec.make_writer(ctx)
         reader = RowReader(spec, header, len(source.header), source.decimal_comma, report)
@@ -191,11 +172,13 @@ def _read_and_write(
                 run_keys.add(page)
             elif split:
                 ctx.db()  # the connection is this thread's again
-                page = split.hold_back(page)
+                page = split.hold_back(page, background)
             _write(page, checker, writer)
         if split:
+            split.finish_staging()
             for page in _each_after(split.staged_pages(), background):
                 _write(page, checker, writer)
+        writer.finish()
     if run_keys:
         run_keys.drop()
 
@@ -219,7 +202,7 @@ def _pages(groups: Iterator[Group]) -> Iterator[list[Group]]:
         if not page:
             return
         if number % COLLECT_EVERY_PAGES == 0 and not gc.isenabled():
-            gc.collect()  # the little cyclic garbage an import makes stays bounded
+            gc.collect()  # paused during an import (import_tuning): its little garbage is bounded
         yield page
 
 
@@ -227,40 +210,3 @@ def _write(groups: list[Group], checker: GroupChecker, writer: Writer) -> None:
     drafts = [draft for draft in map(checker.check, groups) if draft is not None]
     if drafts:
         writer.write(drafts)
-
-
-_tuning_lock = threading.Lock()
-_tuned_imports = 0  # imports running with the interpreter tuned for them
-_untuned: tuple[bool, float] = (True, 0.005)  # (collector enabled, switch interval) before
-
-
-@contextmanager
-def _interpreter_tuned_for_bulk_work() -> Iterator[None]:
-    """The interpreter set for a big import while it runs, and set back after the last one.
-
-    - The cyclic garbage collector is paused: an import makes millions of short-lived
-      objects (freed at once by reference counting) and almost no cyclic garbage (a few
-      thousand objects for 300,000 lines), yet the automatic collector walks every live
-      object of the program again and again: seconds of a ten-second import. It is run
-      every COLLECT_EVERY_PAGES pages instead.
-    - The thread switch interval is shortened (SWITCH_INTERVAL): the writer thread
-      (import_background) needs the interpreter for a moment after each statement, and
-      with the default 5 ms it waits that long each time, which doubles its time.
-    """
-    global _tuned_imports, _untuned
-    with _tuning_lock:
-        if _tuned_imports == 0:
-            _untuned = (gc.isenabled(), sys.getswitchinterval())
-            gc.disable()
-            sys.setswitchinterval(min(SWITCH_INTERVAL, _untuned[1]))
-        _tuned_imports += 1
-    try:
-        yield
-    finally:
-        with _tuning_lock:
-            _tuned_imports -= 1
-            if _tuned_imports == 0:
-                collector_was_enabled, interval = _untuned
-                if collector_was_enabled:
-                    gc.enable()
-                sys.setswitchinterval(interval)

@@ -1,4 +1,4 @@
-"""Bulk statements for big imports: INSERTs prepared once and fed plain tuples.
+"""Bulk statements for big imports: many rows to an INSERT, look-ups read as stored.
 
 Values go through each column's own type (Money, Date, Enum...) exactly as SQLAlchemy
 would convert them, remembered per distinct value, and columns left out get their declared
@@ -7,20 +7,20 @@ defaults; only the per-row bookkeeping of a Core executemany is skipped.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, Dialect, Table, type_coerce
-from sqlalchemy.types import NULLTYPE
+from sqlalchemy import Column, Connection, Dialect, Table
 
 from app.db.types import ScaledDecimal
 from app.services.import_background import BackgroundInserts, Conflict
 
 ID_LOOKUP_CHUNK = 5000  # keys per "IN (...)" lookup
-REMEMBERED_VALUES = 20_000  # per column
-PARAMETERS_PER_STATEMENT = 30_000  # under SQLite's least limit of bound values (32,766)
+REMEMBERED_VALUES = 50_000  # per column
+PARAMETERS_PER_STATEMENT = 30_000  # bound values per statement (SQLite's default limit: 32,766)
 
 Convert = Callable[[Any], Any]
 
@@ -89,6 +89,13 @@ def _units(kind: ScaledDecimal, dialect: Dialect) -> Convert:
     return convert
 
 
+def ids_are_ours(conn: Connection) -> bool:
+    """Whether the import may give new records their ids: on SQLite it holds the write
+    lock from its first statement (BEGIN IMMEDIATE), so nobody else adds rows meanwhile.
+    Elsewhere the database gives them, and they are read back."""
+    return conn.dialect.name == "sqlite"
+
+
 def select_where_in(conn: Connection, template: str, *lists: Sequence[Any]) -> Sequence[Any]:
     """Rows of a plain SQL `template` whose "{}" each take the placeholders of one list.
 
@@ -113,11 +120,6 @@ def select_where_in(conn: Connection, template: str, *lists: Sequence[Any]) -> S
         cursor.close()
 
 
-def raw(column: ColumnElement[Any], name: str | None = None) -> ColumnElement[Any]:
-    """`column` selected as it is stored (integer units, ISO text...), without conversion."""
-    return type_coerce(column, NULLTYPE).label(name or column.name)
-
-
 def _placeholder(paramstyle: str, index: int) -> str:
     return {
         "qmark": "?",
@@ -132,17 +134,21 @@ def _placeholder(paramstyle: str, index: int) -> str:
 class BulkInsert:
     """An INSERT prepared once and fed plain tuples: the hot path of big imports.
 
-    Rows go many to a statement (INSERT ... VALUES (...), (...), ...), in statements of a
-    few fixed sizes so that the database prepares each size once.
+    Rows go many to a statement (INSERT ... VALUES (...), (...), ...); the database
+    prepares a statement once per number of rows, and pages are mostly of one size. A
+    `gathering` insert keeps the rows of a last, partly filled statement for the next call
+    (and `flush()`): for rows nothing reads before the import ends, such as order lines.
     """
 
     def __init__(
         self, conn: Connection, table: Table, columns: Sequence[str],
-        background: BackgroundInserts | None = None,
+        background: BackgroundInserts | None = None, *, gathering: bool = False,
+        rows_per_statement: int | None = None,
     ) -> None:  # fmt: skip
         dialect = conn.dialect
         self.conn, self.table, self.columns = conn, table, list(columns)
-        self.background = background
+        self.background, self.gathering = background, gathering
+        self.gathered: list[Sequence[Any]] = []
         self.defaulted = [
             c
             for c in table.c
@@ -160,7 +166,8 @@ class BulkInsert:
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES "
         )
         self.width, self.paramstyle = len(names), dialect.paramstyle
-        self.rows_per_statement = max(1, PARAMETERS_PER_STATEMENT // self.width)
+        most = max(1, _parameters_per_statement(conn) // self.width)
+        self.rows_per_statement = min(rows_per_statement or most, most)
         self.statements: dict[int, str] = {}
 
     def run(self, rows: Iterable[Sequence[Any]]) -> None:
@@ -178,17 +185,31 @@ class BulkInsert:
         defaults = self._defaults()
         if defaults:
             rows = [(*row, *defaults) for row in rows]
+        if self.gathering:
+            self.gathered.extend(rows)
+            full = len(self.gathered) - len(self.gathered) % self.rows_per_statement
+            rows, self.gathered = self.gathered[:full], self.gathered[full:]
+        self._insert(rows, conflict)
+
+    def flush(self) -> None:
+        """Insert the rows gathered so far."""
+        rows, self.gathered = self.gathered, []
+        self._insert(rows, None)
+
+    def _insert(self, rows: Sequence[Sequence[Any]], conflict: Conflict | None) -> None:
         start = 0
         for size in _statement_sizes(len(rows), self.rows_per_statement):
-            params = list(chain.from_iterable(rows[start : start + size]))
+            self._execute(size, list(chain.from_iterable(rows[start : start + size])), conflict)
             start += size
-            if self.background is not None:
-                self.background.execute(self._sql(size), params, conflict)
-            elif self.paramstyle == "named":
-                named = {f"p{i}": value for i, value in enumerate(params)}
-                self.conn.exec_driver_sql(self._sql(size), named)
-            else:
-                self.conn.exec_driver_sql(self._sql(size), tuple(params))
+
+    def _execute(self, size: int, params: list[Any], conflict: Conflict | None) -> None:
+        if self.background is not None:
+            self.background.execute(self._sql(size), params, conflict)
+        elif self.paramstyle == "named":
+            named = {f"p{i}": value for i, value in enumerate(params)}
+            self.conn.exec_driver_sql(self._sql(size), named)
+        else:
+            self.conn.exec_driver_sql(self._sql(size), tuple(params))
 
     def _sql(self, rows: int) -> str:
         sql = self.statements.get(rows)
@@ -224,8 +245,22 @@ class BulkInsert:
         )
 
 
+def _parameters_per_statement(conn: Connection) -> int:
+    """How many values one statement binds: PARAMETERS_PER_STATEMENT, or fewer where an
+    SQLite build allows fewer."""
+    if conn.dialect.name == "sqlite":
+        driver = conn.connection.driver_connection
+        limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+        return min(limit, PARAMETERS_PER_STATEMENT)
+    return PARAMETERS_PER_STATEMENT
+
+
 def _statement_sizes(rows: int, most: int) -> Iterator[int]:
-    """Full statements of `most` rows, then powers of two: few sizes, each prepared once."""
+    """Full statements of `most` rows, then powers of two: few sizes, each prepared once.
+
+    (A prepared statement of many rows takes memory, about 100 bytes a value, and the
+    driver keeps the last 128 it ran: sizes must not vary without bound.)
+    """
     for _ in range(rows // most):
         yield most
     rest = rows % most

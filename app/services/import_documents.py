@@ -8,7 +8,7 @@ unchanged record costs one comparison.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -16,13 +16,14 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, select, update
 
-from app.db.enums import AcctState, OrderStatus
-from app.db.models import Bill, BillLine, Customer, Item, Order, OrderLine, Store, Vendor
-from app.money import line_amount
+from app.db.enums import AcctState
+from app.db.models import Item
+from app.db.types import ScaledDecimal
+from app.money import CENT, line_amount
 from app.services.import_bulk import (
     BulkInsert,
-    Convert,
     chunks,
+    ids_are_ours,
     select_where_in,
     stored_as,
     table_of,
@@ -32,7 +33,29 @@ from app.services.import_references import Registry, item_name
 
 ZERO = Decimal(0)
 LOCKED_STATES = frozenset({AcctState.SENT, AcctState.SENDING})  # SPEC W3: edit via Send Again
-REMEMBERED_LINES = 50_000  # (quantity, price) pairs whose amounts are remembered
+
+
+def amount_units(
+    quantity_scale: int, price_scale: int, amount_scale: int
+) -> Callable[[int, int], int]:
+    """line_amount (app.money) on stored units: round(quantity x price, 2), half away from
+    zero, in exact integer arithmetic (the import's hot path: no Decimal on the way)."""
+    cent_places = -int(CENT.as_tuple().exponent)
+    per_cent = 10 ** (quantity_scale + price_scale - cent_places)
+    half, units_per_cent = per_cent // 2, 10 ** (amount_scale - cent_places)
+
+    def amount(quantity: int, price: int) -> int:
+        product = quantity * price
+        cents = (abs(product) + half) // per_cent
+        return (cents if product >= 0 else -cents) * units_per_cent
+
+    return amount
+
+
+def _scale(column: Any) -> int:
+    kind = column.type
+    assert isinstance(kind, ScaledDecimal), f"{column} holds money or a quantity"
+    return kind.scale
 
 
 @dataclass(frozen=True)
@@ -86,7 +109,20 @@ class Plan:
         ]
 
 
-Refs = dict[str, dict[str, int]]  # ids of "parents", "items", "customers" by name or sku
+Refs = dict[str, Mapping[str, int]]  # ids of "parents", "items", "customers" by name or sku
+
+
+def first_of(
+    plans: list[Plan], names: list[str], name_of: Callable[[Plan], str],
+    values_of: Callable[[Plan], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """The values of each of `names`, taken from the first plan that names it."""
+    wanted, values = set(names), {}
+    for plan in plans:
+        name = name_of(plan)
+        if name in wanted and name not in values:
+            values[name] = values_of(plan)
+    return values
 
 
 class DocumentWriter:
@@ -100,21 +136,18 @@ class DocumentWriter:
         self.ctx, self.conn = ctx, ctx.conn
         shape, dialect = self.shape, ctx.conn.dialect
         self.compared = self._compared_names()  # head columns and total first, as inserted
-        self.stored_head: list[Convert | None] = [
-            stored_as(shape.table.c[name], dialect) if name in shape.table.c else None
-            for name in self.compared
-        ]
+        self.stored_head = [stored_as(shape.table.c[name], dialect) for name in shape.head_columns]
         self.inserted_head = len(shape.head_columns) + 1
-        self.compared_values = itemgetter(*self.compared)
         self.head_values = itemgetter(*shape.head_columns)
         self.amount_names = (*shape.charges, "discount")
+        self.charges_at = [shape.head_columns.index(name) for name in shape.charges]
+        self.discount_at = shape.head_columns.index("discount")
+        self.total_scale = _scale(shape.table.c.total)
         document_columns = [
             shape.parent_fk, shape.number, *self.compared[: self.inserted_head],
             *self.extra_columns,
         ]  # fmt: skip
-        # On SQLite the import holds the write lock (BEGIN IMMEDIATE), so the next ids are
-        # its to give; elsewhere they are read back after the insert.
-        self.next_id: int | None = self._last_id() + 1 if dialect.name == "sqlite" else None
+        self.next_id: int | None = self._last_id() + 1 if ids_are_ours(self.conn) else None
         with_ids = ["id"] if self.next_id is not None else []
         self.insert_documents = BulkInsert(
             self.conn, shape.table, [*with_ids, *document_columns], ctx.background
@@ -123,17 +156,25 @@ class DocumentWriter:
             shape.line_fk, "line_no", "sku", "item_id", "description", "quantity", shape.price,
             "amount",
         ]  # fmt: skip
-        self.insert_lines = BulkInsert(self.conn, shape.lines, self.line_columns, ctx.background)
-        quantity, price, amount = (
-            stored_as(shape.lines.c[name], dialect) for name in ("quantity", shape.price, "amount")
+        self.insert_lines = BulkInsert(
+            self.conn, shape.lines, self.line_columns, ctx.background, gathering=True
         )
-        assert quantity and price and amount, "quantities and amounts are ScaledDecimal"
-        self.stored_quantity, self.stored_price, self.stored_amount = quantity, price, amount
-        self.line_money: dict[tuple[Decimal, Decimal], tuple[Any, ...]] = {}
+        quantity, price = (
+            stored_as(shape.lines.c[name], dialect) for name in ("quantity", shape.price)
+        )
+        assert quantity and price, "quantities and prices are ScaledDecimal"
+        self.stored_quantity, self.stored_price = quantity, price
+        self.amount_units = amount_units(
+            *(_scale(shape.lines.c[name]) for name in ("quantity", shape.price, "amount"))
+        )
         self.parents = self._parent_registry()
         self.items = Registry(ctx, table_of(Item), "sku", "item")
         self.documents_exist = self._any_documents()
-        self.existing_sql, self.lines_sql = self._existing_sql(), self._lines_sql()
+        self.existing_sql = self._existing_sql()
+        self.lines_sql, self.range_sql = (
+            self._lines_sql("IN ({})"),
+            self._lines_sql("BETWEEN {} AND {}"),
+        )
 
     def write(self, drafts: list[Draft]) -> None:
         parents = self.parents.find({d.key[0] for d in drafts})
@@ -150,6 +191,10 @@ class DocumentWriter:
             refs = self._references(creates + updates, parents)
             self._create(creates, refs)
             self._update(updates, refs)
+
+    def finish(self) -> None:
+        """Write what is still gathered (lines wait to fill whole statements)."""
+        self.insert_lines.flush()
 
     def _parent_registry(self) -> Registry:
         return Registry(self.ctx, self.shape.parent, "name", self.parent_noun)
@@ -203,36 +248,26 @@ class DocumentWriter:
     def _plan(self, draft: Draft, existing: ExistingDocument | None, parent: Any) -> Plan:
         head = self._wanted_head(draft, existing, parent)
         stored_lines: list[StoredLine] = []
-        total = ZERO
-        money = self.line_money
+        total = 0  # in the total column's units, like every amount below
+        quantity_of, price_of, amount_of = (
+            self.stored_quantity,
+            self.stored_price,
+            self.amount_units,
+        )
         for sku, description, quantity, price in draft.lines:
-            known = money.get((quantity, price)) or self._line_money(quantity, price)
-            stored_lines.append((sku, description, known[1], known[2], known[3]))
-            total += known[0]
-        for name in self.shape.charges:
-            total += head[name]
-        head["total"] = total - head["discount"]
-        stored_head = tuple(
-            [
-                value if convert is None else convert(value)
-                for convert, value in zip(self.stored_head, self.compared_values(head), strict=True)
-            ]
-        )
+            quantity_units, price_units = quantity_of(quantity), price_of(price)
+            amount = amount_of(quantity_units, price_units)
+            stored_lines.append((sku, description, quantity_units, price_units, amount))
+            total += amount
+        stored = [
+            value if convert is None else convert(value)
+            for convert, value in zip(self.stored_head, self.head_values(head), strict=True)
+        ]
+        for position in self.charges_at:
+            total += stored[position]
+        total -= stored[self.discount_at]
+        stored_head = (*stored, total, *self._compared_extras(head))
         return Plan(draft, head, stored_head, stored_lines, existing)
-
-    def _line_money(self, quantity: Decimal, price: Decimal) -> tuple[Any, ...]:
-        """(amount, quantity, price, amount as stored), remembered for the pair."""
-        amount = line_amount(quantity, price)
-        known = (
-            amount,
-            self.stored_quantity(quantity),
-            self.stored_price(price),
-            self.stored_amount(amount),
-        )
-        if len(self.line_money) >= REMEMBERED_LINES:
-            self.line_money.clear()
-        self.line_money[quantity, price] = known
-        return known
 
     def _wanted_head(
         self, draft: Draft, existing: ExistingDocument | None, parent: Any
@@ -248,6 +283,10 @@ class DocumentWriter:
     def _compared_names(self) -> tuple[str, ...]:
         return (*self.shape.head_columns, "total")
 
+    def _compared_extras(self, head: dict[str, Any]) -> tuple[Any, ...]:
+        """The compared values after the total (see _compared_names)."""
+        return ()
+
     def _any_documents(self) -> bool:
         table = self.shape.table
         return self.ctx.db().execute(select(table.c.id).limit(1)).first() is not None
@@ -260,13 +299,13 @@ class DocumentWriter:
         return ".".join(quote(name) for name in names)
 
     def _existing_sql(self) -> str:
-        """SELECT id, state, parent, number, compared columns WHERE number IN, parent IN."""
+        """SELECT id, state, number, compared columns WHERE parent = ? AND number IN."""
         shape, q = self.shape, self._quote
-        columns = [q("d", name) for name in ("id", "acct_state", shape.parent_fk, shape.number)]
+        columns = [q("d", name) for name in ("id", "acct_state", shape.number)]
         columns += [self._compared_sql(name) for name in self.compared]
         return (
             f"SELECT {', '.join(columns)} FROM {self._existing_from()} "
-            f"WHERE {q('d', shape.number)} IN ({{}}) AND {q('d', shape.parent_fk)} IN ({{}})"
+            f"WHERE {q('d', shape.parent_fk)} IN ({{}}) AND {q('d', shape.number)} IN ({{}})"
         )
 
     def _compared_sql(self, name: str) -> str:
@@ -275,14 +314,14 @@ class DocumentWriter:
     def _existing_from(self) -> str:
         return f"{self._quote(self.shape.table.name)} AS d"
 
-    def _lines_sql(self) -> str:
-        """SELECT document id, line_no, id, LINE_NAMES WHERE document id IN, in line order."""
+    def _lines_sql(self, which: str) -> str:
+        """SELECT document id, line_no, id, LINE_NAMES WHERE document id `which`, in order."""
         shape, q = self.shape, self._quote
         fk = q(shape.line_fk)
         names = ("line_no", "id", "sku", "description", "quantity", shape.price, "amount")
         return (
             f"SELECT {fk}, {', '.join(map(q, names))} FROM {q(shape.lines.name)} "
-            f"WHERE {fk} IN ({{}}) ORDER BY {fk}, {q('line_no')}"
+            f"WHERE {fk} {which} ORDER BY {fk}, {q('line_no')}"
         )
 
     def _existing(
@@ -293,43 +332,59 @@ class DocumentWriter:
             # (a key met in two runs is caught before it is written) and the unique key
             # (parent, number) refuses a second one anyway.
             return {}
-        parent_names = {row.id: name for name, row in parents.items()}
-        numbers = [d.key[1] for d in drafts if d.key[0] in parents]
+        numbers: dict[str, list[str]] = {}  # by parent: one look-up each, along its key
+        for draft in drafts:
+            numbers.setdefault(draft.key[0], []).append(draft.key[1])
         found: dict[tuple[str, str], ExistingDocument] = {}
-        for chunk in chunks(numbers):
-            for row in select_where_in(self.ctx.db(), self.existing_sql, chunk, list(parent_names)):
-                # (id, state, parent, number, compared columns...)
-                found[parent_names[row[2]], row[3]] = ExistingDocument(row[0], row[1], row[4:])
+        for name, its_numbers in numbers.items():
+            parent = parents.get(name)
+            if parent is None:
+                continue  # a new store or vendor: its documents are new too
+            for chunk in chunks(its_numbers):
+                for row in select_where_in(self.ctx.db(), self.existing_sql, [parent.id], chunk):
+                    # (id, state, number, compared columns...)
+                    found[name, row[2]] = ExistingDocument(row[0], row[1], row[3:])
         self._load_lines(found)
         return found
 
     def _load_lines(self, documents: dict[tuple[str, str], ExistingDocument]) -> None:
         by_id = {document.id: document for document in documents.values()}
-        for chunk in chunks(list(by_id)):
-            for row in select_where_in(self.ctx.db(), self.lines_sql, chunk):
-                document = by_id[row[0]]  # (document id, line_no, id, LINE_NAMES...)
-                document.line_ids.append(row[1:3])
-                document.lines.append(row[3:])
+        ids = sorted(by_id)
+        for chunk in chunks(ids):
+            if chunk[-1] - chunk[0] < 2 * len(chunk):  # nearly consecutive: read the range
+                rows = select_where_in(self.ctx.db(), self.range_sql, chunk[:1], chunk[-1:])
+            else:
+                rows = select_where_in(self.ctx.db(), self.lines_sql, chunk)
+            for row in rows:  # (document id, line_no, id, LINE_NAMES...)
+                document = by_id.get(row[0])
+                if document is not None:
+                    document.line_ids.append(row[1:3])
+                    document.lines.append(row[3:])
 
     # Writing ----------------------------------------------------------------------------
 
     def _references(self, plans: list[Plan], parents: dict[str, Any]) -> Refs:
         """Ids of the parents and items the plans refer to, created when missing."""
-        new_parents = {
-            p.draft.key[0]: self._new_parent(p) for p in plans if p.draft.key[0] not in parents
+        parent_ids = self.parents.ids(
+            {plan.draft.key[0] for plan in plans},
+            lambda missing: first_of(plans, missing, lambda p: p.draft.key[0], self._new_parent),
+        )
+        return {
+            "parents": parent_ids,
+            "items": self.items.ids(
+                {line[0] for plan in plans for line in plan.stored_lines},
+                lambda missing: self._new_items(plans, set(missing)),
+            ),
         }
-        if new_parents:
-            parents = parents | self.parents.ensure(new_parents)
+
+    def _new_items(self, plans: list[Plan], skus: set[str]) -> dict[str, dict[str, Any]]:
+        """The values of items first met on these lines: named after their description."""
         items: dict[str, dict[str, Any]] = {}
         for plan in plans:
             for sku, description, *_ in plan.stored_lines:
-                if sku not in items:
+                if sku in skus and sku not in items:
                     items[sku] = {"name": item_name(description, sku)}
-        found_items = self.items.ensure(items)
-        return {
-            "parents": {name: row.id for name, row in parents.items()},
-            "items": {sku: row.id for sku, row in found_items.items()},
-        }
+        return items
 
     def _new_parent(self, plan: Plan) -> dict[str, Any]:
         return {}
@@ -386,7 +441,9 @@ class DocumentWriter:
         rows = []
         for plan in plans:
             assert plan.existing is not None
-            values = {name: plan.head[name] for name in names}
+            total = plan.stored_head[self.inserted_head - 1]
+            values = {name: plan.head[name] for name in names[:-1]}
+            values["total"] = Decimal(total).scaleb(-self.total_scale)
             extras.update(zip(self.extra_columns, self._extra_values(plan, refs), strict=True))
             rows.append({"pk": plan.existing.id, **values, **extras})
         self.ctx.db().execute(update(table).where(table.c.id == bindparam("pk")), rows)
@@ -430,124 +487,3 @@ class DocumentWriter:
             if batch:
                 self.ctx.db().execute(update(lines).where(lines.c.id == bindparam("pk")), batch)
         self.insert_lines.run(inserts)
-
-
-class OrderWriter(DocumentWriter):
-    """Orders: each creates its store, customer and items when they are new."""
-
-    shape = DocumentShape(
-        table=table_of(Order),
-        lines=table_of(OrderLine),
-        parent=table_of(Store),
-        parent_fk="store_id",
-        number="order_number",
-        line_fk="order_id",
-        price="unit_price",
-        head_columns=(
-            "order_date",
-            "ship_date",
-            "status",
-            "currency",
-            "shipping",
-            "discount",
-            "sales_tax",
-            "other_fees",
-        ),  # fmt: skip
-        charges=("shipping", "sales_tax", "other_fees"),
-        reset_on_new_sku=("cost_at_ship",),
-    )
-    parent_noun = "store"
-    extra_columns = ("customer_id",)
-
-    def __init__(self, ctx: WriteContext) -> None:
-        super().__init__(ctx)
-        self.customers = Registry(ctx, table_of(Customer), "name", "customer")
-
-    def _wanted_head(
-        self, draft: Draft, existing: ExistingDocument | None, parent: Any
-    ) -> dict[str, Any]:
-        head = super()._wanted_head(draft, existing, parent)
-        if head["status"] is None:
-            head["status"] = OrderStatus.SHIPPED if head["ship_date"] else OrderStatus.OPEN
-        if head["currency"] is None:
-            head["currency"] = (
-                self._stored(existing, "currency") if existing else self.ctx.home_currency
-            )
-        head["customer_name"] = draft.head["customer_name"]
-        return head
-
-    def _stored(self, existing: ExistingDocument, name: str) -> Any:
-        """One compared value of an existing document, as stored (text columns only)."""
-        return existing.head[self.compared.index(name)]
-
-    def _compared_names(self) -> tuple[str, ...]:
-        return (*super()._compared_names(), "customer_name")
-
-    def _compared_sql(self, name: str) -> str:
-        return self._quote("c", "name") if name == "customer_name" else super()._compared_sql(name)
-
-    def _existing_from(self) -> str:
-        q = self._quote
-        return (
-            f"{super()._existing_from()} LEFT OUTER JOIN {q(table_of(Customer).name)} AS c "
-            f"ON {q('c', 'id')} = {q('d', 'customer_id')}"
-        )
-
-    def _references(self, plans: list[Plan], parents: dict[str, Any]) -> Refs:
-        refs = super()._references(plans, parents)
-        wanted: dict[str, dict[str, Any]] = {}
-        for plan in plans:
-            name = plan.head["customer_name"]
-            if name is not None and name not in wanted:
-                email, currency = plan.draft.head["customer_email"], plan.head["currency"]
-                wanted[name] = {"email": email, "currency": currency}
-        customers = self.customers.ensure(wanted)
-        refs["customers"] = {name: row.id for name, row in customers.items()}
-        return refs
-
-    def _extra_values(self, plan: Plan, refs: Refs) -> tuple[Any, ...]:
-        name = plan.head["customer_name"]
-        return (None if name is None else refs["customers"][name],)
-
-
-class BillWriter(DocumentWriter):
-    """Bills: each creates its vendor and items when new; a new bill takes its vendor's
-    currency unless the file gives one (SPEC B3)."""
-
-    shape = DocumentShape(
-        table=table_of(Bill),
-        lines=table_of(BillLine),
-        parent=table_of(Vendor),
-        parent_fk="vendor_id",
-        number="bill_number",
-        line_fk="bill_id",
-        price="unit_cost",
-        head_columns=(
-            "bill_date",
-            "due_date",
-            "currency",
-            "shipping",
-            "discount",
-            "sales_tax",
-            "other_charges",
-        ),  # fmt: skip
-        charges=("shipping", "sales_tax", "other_charges"),
-    )
-    parent_noun = "vendor"
-
-    def _parent_registry(self) -> Registry:
-        return Registry(self.ctx, self.shape.parent, "name", self.parent_noun, "currency")
-
-    def _wanted_head(
-        self, draft: Draft, existing: ExistingDocument | None, parent: Any
-    ) -> dict[str, Any]:
-        head = super()._wanted_head(draft, existing, parent)
-        if head["currency"] is None:
-            if existing:
-                head["currency"] = existing.head[self.compared.index("currency")]
-            else:
-                head["currency"] = parent.currency if parent else self.ctx.home_currency
-        return head
-
-    def _new_parent(self, plan: Plan) -> dict[str, Any]:
-        return {"currency": plan.head["currency"]}

@@ -184,6 +184,9 @@ class WriteContext:
 class Writer(Protocol):
     def write(self, drafts: list[Draft]) -> None: ...
 
+    def finish(self) -> None:
+        """Write what the writer still holds, once every page is given."""
+
 
 @dataclass(frozen=True)
 class KindSpec:

@@ -57,6 +57,9 @@ class ListWriter:
         self.ctx.report.created += len(creates)
         self.ctx.report.updated += len(updates)
 
+    def finish(self) -> None:
+        """Nothing is left to write: each page is written whole."""
+
     def _merged(self, current: Any, values: dict[str, Any]) -> dict[str, Any]:
         keep = self.shape.keep_when_blank
         return {

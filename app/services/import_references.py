@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
 from app.db.models import CompanyBinding
-from app.services.import_bulk import BulkInsert, chunks, select_where_in, table_of
+from app.services.import_bulk import (
+    BulkInsert,
+    chunks,
+    ids_are_ours,
+    select_where_in,
+    table_of,
+)
 from app.services.import_kinds import WriteContext
 
 DEFAULT_CURRENCY = "USD"
+
+ValuesOf = Callable[[list[str]], dict[str, dict[str, Any]]]  # names -> values of each
 
 
 class Registry:
@@ -37,6 +45,7 @@ class Registry:
         self.select_sql = f"SELECT {names} FROM {quote(table.name)}"
         self.find_sql = f"{self.select_sql} WHERE {quote(key)} IN ({{}})"
         self.known: dict[str, Any] = {}
+        self.id_of: dict[str, int] = {}
         self.complete = False  # whether `known` holds every record of the table
         self.next_id: int | None = None
         self.inserts: dict[tuple[str, ...], BulkInsert] = {}
@@ -45,7 +54,7 @@ class Registry:
         if count <= limit:
             self._remember(conn.exec_driver_sql(self.select_sql).all())
             self.complete = True
-        if conn.dialect.name == "sqlite":
+        if ids_are_ours(conn):
             self.next_id = (conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
 
     def find(self, names: Iterable[str]) -> dict[str, Any]:
@@ -65,16 +74,24 @@ class Registry:
                 found |= fetched
         return found
 
-    def ensure(self, wanted: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        """Records by name for every wanted name, creating the missing ones from their values."""
-        found = self.find(wanted)
-        missing = {name: values for name, values in wanted.items() if name not in found}
+    def ids(self, names: set[str], values_of: ValuesOf) -> Mapping[str, int]:
+        """Ids by name of every one of `names`; the missing records are created from
+        `values_of(their names)` (a dict of column values for each)."""
+        unknown = names - self.id_of.keys()
+        if not unknown:
+            return self.id_of
+        found = self.find(unknown)
+        missing = sorted(unknown - found.keys())
         if missing:
-            found |= self._create(missing)
+            self._create(values_of(missing))
             self.ctx.report.also_created[self.noun] += len(missing)
-        return found
+        if names <= self.id_of.keys():
+            return self.id_of
+        # Some were forgotten to stay within the limit: look them up once more.
+        return {name: record.id for name, record in self.find(names).items()}
 
     def _create(self, missing: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Insert the missing records; they are remembered (with their ids)."""
         columns = (self.key, *next(iter(missing.values())))
         rows = [(name, *values.values()) for name, values in missing.items()]
         if self.next_id is None:  # ids are the database's: insert, then read them back
@@ -96,8 +113,10 @@ class Registry:
         records = {row[1]: self.record(*row) for row in rows}
         if len(self.known) + len(records) > self.limit:
             self.known.clear()
+            self.id_of.clear()
             self.complete = False
         self.known.update(records)
+        self.id_of.update((name, record[0]) for name, record in records.items())
         return records
 
 

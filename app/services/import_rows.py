@@ -1,10 +1,12 @@
 """Reading an import file's rows: every cell checked, runs of rows grouped into records.
 
 The hot path of a big import, so it is written for speed without giving up a check:
-a row is read with no per-cell bookkeeping, and only a row with a bad cell is read again,
-cell by cell, to report every problem it has. Parsers remember the texts they have read
-(dates, prices and currencies repeat), and a row that repeats the record-level cells of
-the row before it (same record) does not read them again.
+rows are read a thousand at a time, a column at a time (dictionary look-ups and string
+methods over whole columns, no Python loop per cell); a chunk with a bad cell is read
+again row by row, and a row with a bad cell cell by cell, to report every problem it
+has. Parsers remember the texts they have read (dates, prices and currencies repeat),
+and a row that repeats the record-level cells of the row before it (same record) does
+not read them again.
 """
 
 from __future__ import annotations

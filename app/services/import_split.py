@@ -35,7 +35,7 @@ from app.services.csv_reader import CsvSource
 from app.services.import_background import BackgroundInserts
 from app.services.import_bulk import BulkInsert, chunks
 from app.services.import_kinds import FieldSpec, KindSpec, Level, Value
-from app.services.import_rows import BAD, HEAD, KEY, LINE_NO, VALUES, Group, Row, canonical
+from app.services.import_rows import BAD, HEAD, KEY, LINE_NO, VALUES, Group, Row
 
 STAGED_PAGE_ROWS = 6000  # rows of split records read back together
 STAGE_BATCH = 5000  # rows (or runs) staged per statement
@@ -52,7 +52,9 @@ def _key_columns() -> list[Column[str]]:
 class RunKeys:
     """The key of each run of rows met so far; meeting one again raises RecordsSplit."""
 
-    def __init__(self, conn: Connection, background: BackgroundInserts | None) -> None:
+    def __init__(
+        self, conn: Connection, background: BackgroundInserts | None, page_size: int
+    ) -> None:
         self.metadata = MetaData()
         self.keys = Table(
             "bookbridge_import_keys", self.metadata, *_key_columns(),
@@ -61,7 +63,9 @@ class RunKeys:
         self.conn = conn
         self.metadata.drop_all(conn, checkfirst=True)
         self.metadata.create_all(conn)
-        self.insert = BulkInsert(conn, self.keys, ["k1", "k2"], background)
+        self.insert = BulkInsert(
+            conn, self.keys, ["k1", "k2"], background, rows_per_statement=page_size
+        )
 
     def add(self, page: list[Group]) -> None:
         """Note the runs of a page before it is written (by the writer thread, if any: then
@@ -99,8 +103,11 @@ class SplitRecords:
         )  # fmt: skip
         self.metadata.drop_all(conn, checkfirst=True)
         self.metadata.create_all(conn)
-        self.stage = BulkInsert(conn, self.rows, [c.name for c in self.rows.c])
-        self.from_text = [_from_text(f) for f in (*self.heads, *self.lines)]
+        self.stage: BulkInsert | None = None
+        fields = (*self.heads, *self.lines)
+        self.to_text = [_to_text(f) for f in fields]
+        self.from_text = [_from_text(f) for f in fields]
+        self.no_head = [None] * len(self.heads)
         self.count = 0
 
     def scan(self, source: CsvSource, key_positions: list[int]) -> None:
@@ -126,13 +133,17 @@ class SplitRecords:
         self.conn.execute(insert(self.split).from_select(["k1", "k2"], repeated))
         self.count = self.conn.execute(select(func.count()).select_from(self.split)).scalar() or 0
 
-    def hold_back(self, page: list[Group]) -> list[Group]:
-        """Stage the split records of `page` for later; return the others."""
+    def hold_back(self, page: list[Group], background: BackgroundInserts | None) -> list[Group]:
+        """Stage the split records of `page` for later (by the writer thread, if any);
+        return the others."""
         if not self.count:
             return page
         split = self._which([group.key for group in page])
         if not split:
             return page
+        if self.stage is None:
+            columns = [c.name for c in self.rows.c]
+            self.stage = BulkInsert(self.conn, self.rows, columns, background, gathering=True)
         self.stage.run(
             self._staged(row) for group in page if group.key in split for row in group.rows
         )
@@ -145,9 +156,15 @@ class SplitRecords:
             self.split.c.k1.in_({k1 for k1, _ in wanted})
         )
         for chunk in chunks(sorted({k2 for _, k2 in wanted})):
-            rows = self.conn.execute(query.where(self.split.c.k2.in_(chunk)))
+            rows = self.conn.execute(query.where(self.split.c.k2.in_(chunk))).all()
             found.update(key for key in map(tuple, rows) if key in wanted)
         return found
+
+    def finish_staging(self) -> None:
+        """Stage what is still gathered (the writer thread, if any, must be waited for
+        before the staged pages are read)."""
+        if self.stage is not None:
+            self.stage.flush()
 
     def staged_pages(self) -> Iterator[list[Group]]:
         """The staged records, whole, about STAGED_PAGE_ROWS rows at a time."""
@@ -159,7 +176,7 @@ class SplitRecords:
             query = select(rows).order_by(rows.c.k1, rows.c.k2, rows.c.row_no).limit(size)
             if after is not None:
                 query = query.where(tuple_(rows.c.k1, rows.c.k2) > tuple_(*after))
-            page = [self._row(staged) for staged in self.conn.execute(query)]
+            page = list(map(self._row, self.conn.execute(query).all()))
             if not page:
                 return
             groups = [Group(key, list(members)) for key, members in
@@ -172,33 +189,50 @@ class SplitRecords:
     def _whole(self, key: tuple[str, str]) -> Group:
         rows = self.rows
         query = select(rows).where(rows.c.k1 == key[0], rows.c.k2 == key[1]).order_by(rows.c.row_no)
-        return Group(key, [self._row(staged) for staged in self.conn.execute(query)])
+        return Group(key, list(map(self._row, self.conn.execute(query).all())))
 
     def _staged(self, row: Row) -> tuple[Any, ...]:
         """A row as text: (k1, k2, line, bad, record-level texts..., line texts...)."""
-        head = row[HEAD] if row[HEAD] is not None else [None] * len(self.heads)
-        texts = [None if value is None else canonical(value) for value in (*head, *row[VALUES])]
+        head = row[HEAD] if row[HEAD] is not None else self.no_head
+        texts = [
+            value if to_text is None or value is None else to_text(value)
+            for to_text, value in zip(self.to_text, (*head, *row[VALUES]), strict=True)
+        ]
         return (*row[KEY], row[LINE_NO], int(row[BAD]), *texts)
 
     def _row(self, staged: Sequence[Any]) -> Row:
-        k1, k2, line, bad, *texts = staged
         values = [
-            None if text is None else convert(text)
-            for convert, text in zip(self.from_text, texts, strict=True)
+            text if convert is None or text is None else convert(text)
+            for convert, text in zip(self.from_text, staged[4:], strict=True)
         ]
         split_at = len(self.heads)
-        return (k1, k2), line, bool(bad), values[:split_at], values[split_at:]
+        return (
+            (staged[0], staged[1]),
+            staged[2],
+            bool(staged[3]),
+            values[:split_at],
+            values[split_at:],
+        )
 
     def drop(self) -> None:
         self.metadata.drop_all(self.conn, checkfirst=True)
 
 
-def _from_text(spec: FieldSpec) -> Callable[[str], Any]:
+def _to_text(spec: FieldSpec) -> Callable[[Any], str] | None:
+    """How a value is staged: exact text (Decimal's own), ISO dates, text as it is."""
+    if spec.value in (Value.AMOUNT, Value.CHARGE, Value.QUANTITY):
+        return str
+    if spec.value is Value.DATE:
+        return dt.date.isoformat
+    return None
+
+
+def _from_text(spec: FieldSpec) -> Callable[[str], Any] | None:
     if spec.value in (Value.AMOUNT, Value.CHARGE, Value.QUANTITY):
         return Decimal
     if spec.value is Value.DATE:
         return dt.date.fromisoformat
-    return str  # staged as it is read
+    return None  # staged as it is read
 
 
 def _key_reader(positions: list[int]) -> Callable[[list[str]], tuple[str, str] | None]:

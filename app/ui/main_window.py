@@ -330,6 +330,7 @@ class MainWindow(QMainWindow):
 
         open_setup_wizard(self.profile, self)
 
+    @Slot()
     def _on_export_triggered(self) -> None:
         self.tabs.setCurrentWidget(self.activity)
         self.activity.export_action.trigger()

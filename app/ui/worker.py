@@ -60,7 +60,7 @@ class EngineWorker(QObject):
             self.finished.emit(RunSummary())  # skipped: no run id, nothing sent
             return
         if self._engine is None:
-            self._engine = self._make_engine(self.engine_event.emit)
+            self._engine = self._make_engine(self._on_engine_event)
         try:
             summary = self._engine.run_once(send_all=send_all, trigger="window")
         except Exception as exc:  # a bug: told through the crash dialog, the thread lives on
@@ -69,6 +69,12 @@ class EngineWorker(QObject):
             self.finished.emit(None)
             return
         self.finished.emit(summary)
+
+    def _on_engine_event(self, event: EngineEvent) -> None:
+        """On the sync thread. One event per document sent would each cost the window a call
+        into Python (and a wait for the interpreter lock): progress, once per batch, is kept."""
+        if event.name != "job_done":
+            self.engine_event.emit(event)
 
     def request_stop(self) -> None:
         """Thread-safe: the run ends after the request in progress; none start until release()."""
@@ -85,7 +91,6 @@ class SyncController(QObject):
 
     run_started = Signal(int)  # documents due in this run
     progress = Signal(int, int)  # done, total
-    job_done = Signal(str)  # "invoice #1001 sent"
     run_finished = Signal(object)  # RunSummary | None
     connection_changed = Signal(str, str)  # Connection value, detail for a tooltip
     queue_changed = Signal(int)  # jobs waiting
@@ -217,8 +222,6 @@ class SyncController(QObject):
             self.run_started.emit(event.total)
         elif event.name == "progress":
             self.progress.emit(event.done, event.total)
-        elif event.name == "job_done":
-            self.job_done.emit(event.message)
         elif event.name == "disconnected":
             self.connection_changed.emit(Connection.UNREACHABLE.value, event.message)
 

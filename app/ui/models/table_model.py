@@ -176,9 +176,10 @@ class LazyTableModel(QAbstractTableModel, Generic[F, R]):
             return
         flipped = wanted.key == self._sort.key
         self._sort = wanted
-        if flipped and self._listed == (
-            self._filter,
-            replace(wanted, descending=not wanted.descending),
+        if (
+            flipped
+            and not self._loading  # an answer on its way would be in the old order
+            and self._listed == (self._filter, replace(wanted, descending=not wanted.descending))
         ):
             # The other direction of the same column is the same list reversed (ties are
             # broken by id in the sort's direction): no need to ask the database again.
@@ -223,21 +224,19 @@ class LazyTableModel(QAbstractTableModel, Generic[F, R]):
             context=self,
         )
 
-    def refresh_rows(self) -> None:
-        """Read again, off the GUI thread, the rows the view showed last (not the id list):
-        their values change while the engine runs, and 100k ids need not be read for that."""
+    def refresh_rows(self, first: int, last: int) -> None:
+        """Read again, off the GUI thread, the rows from `first` to `last` (those in view),
+        not the id list: their values change while the engine runs, and 100k ids need not
+        be read for that."""
         if self._loading or not self._ids:
             return
-        wanted = [
-            record_id
-            for start in self._recent_blocks
-            for record_id in self._ids[start : start + self.BLOCK_ROWS]
-        ]
-        run_in_background(
-            partial(self.queries.rows, wanted),
-            partial(self._on_rows_read, self._generation),
-            context=self,
-        )
+        wanted = [i for i in self._ids[max(first, 0) : last + 1] if i in self._cache]
+        if wanted:
+            run_in_background(
+                partial(self.queries.rows, wanted),
+                partial(self._on_rows_read, self._generation),
+                context=self,
+            )
 
     def row_id(self, row: int) -> int:
         return self._ids[row]
@@ -282,11 +281,10 @@ class LazyTableModel(QAbstractTableModel, Generic[F, R]):
             return
         self._listed = asked
         ids, rows = found
-        if ids == self._ids:
-            self._fill_cache(rows)  # the same records; their values may have changed
-            if ids:
-                last = self.index(len(ids) - 1, len(self.columns) - 1)
-                self.dataChanged.emit(self.index(0, 0), last)
+        if ids == self._ids:  # the same records; the values of some may have changed
+            before = self._cache
+            self._cache = OrderedDict(rows)
+            self._repaint([rid for rid, row in rows.items() if before.get(rid) != row])
         elif self._ids and ids:
             self._relayout(ids, rows)
         else:
@@ -303,12 +301,20 @@ class LazyTableModel(QAbstractTableModel, Generic[F, R]):
             if error is not None:
                 log.warning("reading %s rows failed", self.noun, exc_info=error)
             return  # a new id list is on its way, or the rows could not be read now
+        changed = [
+            record_id for record_id, row in rows.items() if self._cache.get(record_id) != row
+        ]
         self._cache.update(rows)
-        changed = [self.row_of_cached(record_id) for record_id in rows]
-        rows_shown = [row for row in changed if row >= 0]
-        if rows_shown:
-            last = len(self.columns) - 1
-            self.dataChanged.emit(self.index(min(rows_shown), 0), self.index(max(rows_shown), last))
+        self._repaint(changed)
+
+    def _repaint(self, record_ids: list[int]) -> None:
+        """Tell the view about these rows only: every cell painted is a call into Python,
+        which waits for the interpreter lock while the engine thread runs."""
+        last = len(self.columns) - 1
+        for record_id in record_ids:
+            row = self.row_of_cached(record_id)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
     def row_of_cached(self, record_id: int) -> int:
         """The row of a record read from a recent block (cheap: those blocks are few)."""

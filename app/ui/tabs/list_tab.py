@@ -145,7 +145,11 @@ class ListTab(ShownTab, Generic[F]):
         if not self.isVisible():
             self.stale = True
             return
-        self.model.refresh_rows()
+        table = self.table
+        first = table.rowAt(0)
+        last = table.rowAt(table.viewport().height() - 1)
+        if first >= 0:
+            self.model.refresh_rows(first, last if last >= 0 else self.model.rowCount() - 1)
 
     def restore_layout(self, settings: QSettings) -> None:
         self.table.restore_layout(settings, self.key)
