@@ -666,3 +666,16 @@ def test_a_re_import_finds_orders_far_apart_among_others(profile: Profile, tmp_p
     assert orders["F1"].total == 20 and orders["F10"].total == 15
     assert [line.sku for line in orders["F10"].lines] == ["MUG", "CAP"]
     assert orders["F5"].total == 10
+
+
+def test_a_connection_for_one_thread_only_writes_in_the_import_thread(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from app.services.import_background import background_inserts
+
+    engine = create_engine(
+        f"sqlite:///{tmp_path / 'one-thread.db'}", connect_args={"check_same_thread": True}
+    )
+    with engine.connect() as conn, background_inserts(conn) as background:
+        assert background is None
+    engine.dispose()

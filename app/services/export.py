@@ -152,9 +152,14 @@ def _date_text(value: dt.date | str) -> str:
 
 
 def _as_stored(query: Any) -> Any:
-    """The same query, its columns read as stored (no conversion to Python values)."""
+    """The same query, its money, dates, states and texts read as stored (no conversion to
+    Python values and back: see _formatter); other columns as before."""
+    stored_types = (ScaledDecimal, SAEnum, Date, String)
     return query.with_only_columns(
-        *(type_coerce(c, NULLTYPE).label(c.name) for c in query.selected_columns),
+        *(
+            type_coerce(c, NULLTYPE).label(c.name) if isinstance(c.type, stored_types) else c
+            for c in query.selected_columns
+        ),
         maintain_column_froms=True,
     )
 

@@ -64,13 +64,17 @@ class BackgroundInserts:
             raise error
 
     def _run(self) -> None:
-        cursor = self.connection.cursor()
+        cursor = None
+        try:
+            cursor = self.connection.cursor()
+        except BaseException as exc:  # e.g. a connection made for one thread only
+            self.error = exc
         try:
             while (statement := self.statements.get()) is not None:
                 sql, params, conflict = statement
                 try:
-                    if self.error is None and not self.abandoned:  # else drain, unwritten
-                        cursor.execute(sql, params)
+                    if cursor is not None and self.error is None and not self.abandoned:
+                        cursor.execute(sql, params)  # else drain, unwritten
                 except sqlite3.IntegrityError as exc:
                     self.error = exc if conflict is None else conflict()
                 except BaseException as exc:  # handed to the import's thread by wait()
@@ -79,11 +83,25 @@ class BackgroundInserts:
                     self.statements.task_done()
             self.statements.task_done()
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()
 
 
 def can_insert_in_background(conn: Connection) -> bool:
     return conn.dialect.name == "sqlite"
+
+
+def _started_writer(conn: Connection) -> BackgroundInserts | None:
+    """A writer thread, if the connection may be used from another thread (the profile's
+    connections may: check_same_thread=False); else None."""
+    writer = BackgroundInserts(conn.connection.driver_connection)
+    try:
+        writer.execute("SELECT 1", ())
+        writer.wait()
+    except sqlite3.ProgrammingError:  # made for one thread only
+        writer.close()
+        return None
+    return writer
 
 
 @contextmanager
@@ -93,10 +111,10 @@ def background_inserts(conn: Connection) -> Iterator[BackgroundInserts | None]:
     On leaving, the writer is stopped after the statements already queued have run or, if
     the import failed, abandoned, so that the transaction can be rolled back.
     """
-    if not can_insert_in_background(conn):
+    writer = _started_writer(conn) if can_insert_in_background(conn) else None
+    if writer is None:
         yield None
         return
-    writer = BackgroundInserts(conn.connection.driver_connection)
     try:
         yield writer
         writer.wait()
