@@ -451,6 +451,12 @@ APPEND_ONLY_TRIGGERS = (
     BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END""",
 )
 
+# --- Sales channels (issue 7): add channel models below this line. ---
+
+
+# --- Costs, reconciliation and undo (issue 8): add models below this line. ---
+
+
 __all__ = [
     "Account",
     "AccountDefault",

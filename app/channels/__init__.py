@@ -1,0 +1,1 @@
+"""Where orders come from: one connector per sales platform (SPEC S2)."""
