@@ -451,10 +451,16 @@ APPEND_ONLY_TRIGGERS = (
     BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END""",
 )
 
-# --- Sales channels (issue 7): add channel models below this line. ---
+# --- Sales channels (issue 7; migration 0005): add channel models below this line. ---
 
 
-# --- Costs, reconciliation and undo (issue 8): add models below this line. ---
+# --- Costs and opening balance (issue 8, K1-K3, F3; migration 0006): add models below. ---
+
+
+# --- Channel refunds (issue 7, W4; migration 0007): add models below this line. ---
+
+
+# --- Reconciliation and undo (issue 8, F4; migration 0008): add models below this line. ---
 
 
 __all__ = [
