@@ -9,6 +9,8 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from app.logs import register_secret
+
 SERVICE = "Bookbridge"
 
 
@@ -66,10 +68,13 @@ def _account(profile: str, name: str) -> str:
 
 
 def get_secret(profile: str, name: str) -> str | None:
-    return _backend().get_password(SERVICE, _account(profile, name))
+    value = _backend().get_password(SERVICE, _account(profile, name))
+    register_secret(value)  # scrubbed from every log record from now on
+    return value
 
 
 def set_secret(profile: str, name: str, value: str) -> None:
+    register_secret(value)
     _backend().set_password(SERVICE, _account(profile, name), value)
 
 

@@ -114,6 +114,7 @@ def measure(label: str, act: Callable[[], None], done: Callable[[], bool]) -> fl
 
 def bench_window(results: dict[str, float]) -> object:
     from app.db.session import open_profile
+    from app.ui.app import keep_startup_objects_out_of_gc
     from app.ui.main_window import MainWindow
     from app.ui.models.orders_model import Columns
     from app.ui.worker import SyncController
@@ -127,6 +128,7 @@ def bench_window(results: dict[str, float]) -> object:
     sync.setParent(window)
     window.resize(1280, 760)
     window.show()
+    keep_startup_objects_out_of_gc()  # as run_gui does once the window is shown
     tab = window.invoices
     settle(lambda: not tab.model.loading and tab.model.rowCount() > 0)
     tab.table.viewport().repaint()
@@ -282,8 +284,10 @@ def bench_stall(window: object, send: int, where: str, results: dict[str, float]
         )
 
     QTimer.singleShot(0, send_now)
-    results["stall"] = heartbeat_while(
-        lambda: bool(queued) and bool(waiting) and waiting[-1] == 0 and not sync.running
+    heartbeat_while(
+        lambda: bool(queued) and bool(waiting) and waiting[-1] == 0 and not sync.running,
+        results,
+        "stall",
     )
     elapsed = time.perf_counter() - started
     sent = company.invoices()
@@ -313,17 +317,35 @@ def bench_stall(window: object, send: int, where: str, results: dict[str, float]
     company.stop()
 
 
-def heartbeat_while(running: Callable[[], bool]) -> float:
-    """Run the event loop, with a 5 ms heartbeat timer, until `running()` says done; returns
-    the longest the heartbeat was late (the GUI thread could not run it)."""
-    gaps: list[float] = []
+def _queued_ns() -> int:
+    """How long this (the GUI) thread has waited for a CPU so far: Linux's schedstat, whose
+    second field is the time spent runnable but not running. 0 where it cannot be read."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stat:
+            return int(stat.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def heartbeat_while(running: Callable[[], bool], results: dict[str, float], key: str) -> None:
+    """Run the event loop, with a 5 ms heartbeat timer, until `running()` says done.
+
+    Records under `key` the longest the heartbeat was late (the GUI thread could not run it)
+    and under `key + " net"` the same gap less the time the thread only waited for a CPU:
+    on a machine shared with other work, the operating system's share of a stall is not the
+    window's doing, and the two figures tell them apart (on a quiet machine they agree)."""
+    gaps: list[tuple[float, float]] = []  # (gap, gap less the wait for a CPU), seconds
     clock = QElapsedTimer()
     heartbeat = QTimer(interval=5)
     heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+    queued = [_queued_ns()]
 
     def beat() -> None:
-        gaps.append(clock.nsecsElapsed() / 1e9)
+        gap = clock.nsecsElapsed() / 1e9
         clock.restart()
+        now = _queued_ns()
+        gaps.append((gap, gap - (now - queued[0]) / 1e9))
+        queued[0] = now
 
     loop = QEventLoop()
     check = QTimer(interval=50)
@@ -340,12 +362,12 @@ def heartbeat_while(running: Callable[[], bool]) -> float:
     loop.exec()
     heartbeat.stop()
     check.stop()
-    worst = sorted(gaps, reverse=True)[:5]
-    print(
-        f"  heartbeats {len(gaps):,}; longest gaps (ms): "
-        + ", ".join(f"{g * 1000:.1f}" for g in worst)
-    )
-    return max(gaps) - 0.005 if gaps else 0.0
+    for label, index in (("", 0), ("less waits for a CPU", 1)):
+        worst = sorted((g[index] for g in gaps), reverse=True)[:5]
+        print(f"  heartbeats {len(gaps):,}; longest gaps {label} (ms): "
+              + ", ".join(f"{g * 1000:.1f}" for g in worst))  # fmt: skip
+    results[key] = max(g[0] for g in gaps) - 0.005 if gaps else 0.0
+    results[key + " net"] = max(g[1] for g in gaps) - 0.005 if gaps else 0.0
 
 
 # (label, result key, unit, goal key)
@@ -356,7 +378,9 @@ ROWS = (
     ("sort (median)", "sort median", "ms", "sort"),
     ("filter (slowest of 8)", "filter", "ms", "filter"),
     ("GUI stall, idle", "idle stall", "ms", "stall"),
+    ("GUI stall, idle, less waits for a CPU", "idle stall net", "ms", "stall"),
     ("GUI stall while sending", "stall", "ms", "stall"),
+    ("GUI stall while sending, less waits for a CPU", "stall net", "ms", "stall"),
     ("memory (RSS)", "memory", "MB", "memory"),
     ("memory (peak RSS)", "peak memory", "MB", "memory"),
 )
@@ -406,7 +430,7 @@ def main() -> int:
     window = bench_window(results)
     print("idle for 5 s (the heartbeat alone):")
     idle_until = time.perf_counter() + 5
-    results["idle stall"] = heartbeat_while(lambda: time.perf_counter() > idle_until)
+    heartbeat_while(lambda: time.perf_counter() > idle_until, results, "idle stall")
     print(f"sending {args.send:,} invoices to the sandbox ({args.sandbox}):")
     bench_stall(window, args.send, args.sandbox, results)
     window.close()  # type: ignore[attr-defined]

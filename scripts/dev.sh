@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets Bookbridge up on this machine (Qt's system libraries, a .venv), then runs the app or the tests.
 #   bash scripts/dev.sh app [ARGS...]   install, then run `bookbridge ARGS...` (e.g. --demo)
-#   bash scripts/dev.sh test [ARGS...]  install, then ruff, mypy and the whole pytest suite
+#   bash scripts/dev.sh test [ARGS...]  install, then ruff, mypy and the whole pytest suite; without
+#                                       ARGS, then also the bundle (below)
+#   bash scripts/dev.sh bundle          install, then build the PyInstaller bundle (dist/bookbridge)
+#                                       and run the built program's --self-test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,7 +58,7 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     say "Installing Bookbridge and its dependencies into .venv"
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".[test]"
+    .venv/bin/python -m pip install -q -e ".[test,bundle]"
     touch "$stamp"
   fi
 }
@@ -75,7 +78,21 @@ run_tests() {
     echo "pytest collected no tests for this selection (exit 5): nothing failed." >&2
     status=0
   fi
+  # The whole suite passed: the bundle users get must build and run too.
+  if [ $status -eq 0 ] && [ $# -eq 0 ] && [ -z "${BOOKBRIDGE_SKIP_BUNDLE:-}" ]; then
+    build_bundle || status=$?
+  fi
   return $status
+}
+
+build_bundle() {
+  local started=$SECONDS
+  say "PyInstaller bundle (build.spec)"
+  .venv/bin/pyinstaller --noconfirm --log-level ERROR --distpath dist \
+    --workpath build/pyinstaller build.spec
+  say "bundle --self-test (offscreen: demo profile, ten invoices to the sandbox company)"
+  QT_QPA_PLATFORM=offscreen dist/bookbridge/bookbridge --self-test
+  say "bundle ok: $(du -sh dist/bookbridge | cut -f1) in dist/bookbridge, $((SECONDS - started)) s"
 }
 
 command=${1:-app}
@@ -85,5 +102,6 @@ ensure_venv
 case "$command" in
   app) exec .venv/bin/bookbridge "$@" ;;
   test) run_tests "$@" ;;
-  *) echo "usage: bash scripts/dev.sh app|test [ARGS...]" >&2; exit 2 ;;
+  bundle) build_bundle ;;
+  *) echo "usage: bash scripts/dev.sh app|test|bundle [ARGS...]" >&2; exit 2 ;;
 esac

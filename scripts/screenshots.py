@@ -26,10 +26,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from app.db.enums import ChargeType, DocKind, OrderStatus  # noqa: E402
-from app.db.models import Bill, Order, Store  # noqa: E402
+from app.db.models import ActivityEntry, Bill, Order, Store  # noqa: E402
 from app.db.session import Profile, open_profile  # noqa: E402
 from app.sandbox.qbo import QboSandbox  # noqa: E402
-from app.services import document_actions, mapping_settings  # noqa: E402
+from app.services import cost_actions, document_actions, mapping_settings  # noqa: E402
 from app.services.demo import start_demo  # noqa: E402
 from app.sync.connection import open_backend  # noqa: E402
 from app.sync.engine import Engine  # noqa: E402
@@ -101,6 +101,14 @@ def shoot(window: MainWindow, tab: object, out: Path, name: str) -> None:
         pick = {"invoices": "Failed", "bills": "Sent", "customers": "Linked", "items": "Linked"}
         if name in pick:
             _select_first(tab, pick[name])
+    elif tab is getattr(window, "stores", None):
+        stores = window.stores
+        wait_until(lambda: not stores.pulling and stores.model.rowCount() > 0)
+    elif tab is getattr(window, "costs", None):
+        costs = window.costs
+        wait_until(lambda: not costs.model.loading and costs.report is not None and not costs.busy)
+        if costs.model.rowCount():
+            costs.view.selectRow(0)
     else:
         wait_until(lambda: window.mappings.store.count() > 1)
     for _ in range(30):
@@ -108,6 +116,104 @@ def shoot(window: MainWindow, tab: object, out: Path, name: str) -> None:
         time.sleep(0.01)
     window.grab().save(str(out / f"{name}.png"))
     print(f"wrote {out / f'{name}.png'}")
+
+
+def shoot_stores(window: MainWindow, out: Path) -> None:
+    """The Stores tab after a pull of the demo Shopify store, then its Connect dialog."""
+    from app.ui.widgets.store_form import StoreDialog
+
+    stores = window.stores
+    window.tabs.setCurrentWidget(stores)
+    wait_until(lambda: stores.model.rowCount() > 0)
+    stores.start_pull(None)
+    wait_until(lambda: not stores.pulling)
+    wait_until(lambda: any(r.last_ok_at for r in stores.model.rows))
+    shoot(window, stores, out, "stores")
+    dialog = StoreDialog(window.profile, window)
+    dialog.form.set_platform("woocommerce")
+    dialog.form.fill(name="Garden Shop", url="https://garden.example")
+    dialog.show()
+    for _ in range(30):
+        QApplication.processEvents()
+        time.sleep(0.01)
+    dialog.grab().save(str(out / "stores-connect.png"))
+    print(f"wrote {out / 'stores-connect.png'}")
+    dialog.close()
+
+
+def shoot_reconcile(window: MainWindow, out: Path, sandbox: QboSandbox) -> None:
+    """The Reconcile tab over the sent period, after QuickBooks and the store drifted apart:
+    an invoice deleted in QuickBooks, an order changed after sending, a hand-keyed invoice
+    (issue 8)."""
+    import datetime as dt
+    import uuid
+    from decimal import Decimal
+
+    from app.db.models import RemoteLink
+
+    profile = window.profile
+    with profile.transaction() as s:
+        sent = s.execute(
+            select(Order, RemoteLink.remote_id)
+            .join(RemoteLink, (RemoteLink.local_id == Order.id)
+                  & (RemoteLink.kind == DocKind.INVOICE))
+            .where(RemoteLink.state == "linked").order_by(Order.ship_date)
+        ).all()
+        days = [order.ship_date or order.order_date for order, _remote in sent]
+        changed = sent[1][0]
+        changed.shipping += Decimal("3.00")
+        changed.total += Decimal("3.00")
+        gone = sent[2][1]
+    backend = open_backend(profile)
+    current = backend.get(DocKind.INVOICE, gone)
+    backend.delete(DocKind.INVOICE, gone, current.version if current else None,
+                   str(uuid.uuid4()))
+    keyed = next(r for r in sandbox.records("Invoice") if r["Id"] != gone)
+    body = {k: v for k, v in keyed.items() if k not in ("Id", "SyncToken", "MetaData")}
+    middle = days[len(days) // 2]
+    body["DocNumber"] = "HAND-7"
+    body["TxnDate"] = middle.isoformat()
+    sandbox.company.create("Invoice", body)
+    tab = window.reconcile
+    window.tabs.setCurrentWidget(tab)
+    start = min(d for d in (days[1], days[2], middle)) - dt.timedelta(days=10)
+    tab.set_period(start, max(days[1], days[2], middle) + dt.timedelta(days=10))
+    tab.show_matched.setChecked(True)
+    tab.compare()
+    wait_until(lambda: tab.result is not None and not tab.busy, timeout=30)
+    for _ in range(30):
+        QApplication.processEvents()
+        time.sleep(0.01)
+    window.grab().save(str(out / "reconcile.png"))
+    print(f"wrote {out / 'reconcile.png'}")
+
+
+def shoot_recon_dialogs(window: MainWindow, out: Path) -> None:
+    """"Check…" on a few invoices, and the confirmation of "Undo This Run…" (issue 8)."""
+    from app.services.dry_run import check_documents
+    from app.services.undo import plan_undo
+    from app.ui.dialogs.recon_dialogs import CheckDialog, UndoDialog
+
+    profile = window.profile
+    with profile.sessions() as s:
+        picked = list(s.scalars(select(Order.id).where(Order.status == OrderStatus.SHIPPED)
+                                .order_by(Order.ship_date.desc()).limit(12)))
+        run_id = s.scalar(select(ActivityEntry.run_id).where(
+            ActivityEntry.run_id.is_not(None), ActivityEntry.action == "create")
+            .order_by(ActivityEntry.id.desc()).limit(1))
+    backend = open_backend(profile)
+    shots = [(CheckDialog(check_documents(profile, backend, DocKind.INVOICE, picked),
+                          "invoices", window), "check")]
+    if run_id is not None:
+        shots.append((UndoDialog(plan_undo(profile, run_id, backend), window), "undo"))
+    for dialog, name in shots:
+        dialog.show()
+        for _ in range(30):
+            QApplication.processEvents()
+            time.sleep(0.01)
+        dialog.grab().save(str(out / f"{name}.png"))
+        print(f"wrote {out / f'{name}.png'}")
+        dialog.close()
 
 
 def _refused_inline(tab: ListTab[object]) -> None:
@@ -159,6 +265,7 @@ def main() -> int:
     company = start_demo(profile)
     try:
         arrange(profile, company.sandbox)
+        cost_actions.recompute_all(profile)  # the demo's bills give the shipped lines costs
         settings = QSettings(str(Path(os.environ["BOOKBRIDGE_HOME"]) / "ui.ini"),
                              QSettings.Format.IniFormat)  # fmt: skip
         window = MainWindow(profile, settings=settings, title_note=DEMO_NOTE)
@@ -174,6 +281,10 @@ def main() -> int:
             (window.activity, "activity"),
         ):  # fmt: skip
             shoot(window, tab, out, name)
+        shoot(window, window.costs, out, "costs")  # K1-K3
+        shoot_stores(window, out)  # issue 7: sales channels
+        shoot_reconcile(window, out, company.sandbox)  # issue 8: reconciliation
+        shoot_recon_dialogs(window, out)  # issue 8: dry run and undo
         keeper.apply(Theme.DARK)
         shoot(window, window.invoices, out, "invoices-dark")
         keeper.apply(Theme.LIGHT)

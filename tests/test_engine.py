@@ -21,7 +21,7 @@ from app.db.enums import (
 from app.db.models import ActivityEntry, CompanyBinding, Order, OutboxJob, RemoteLink
 from app.db.settings import save_sync_setting
 from app.sync import outbox
-from app.sync.backend import BackendError
+from app.sync.backend import BackendError, Limits
 from app.sync.engine import Engine
 from tests import builders as b
 from tests.fake_backend import FakeBackend, FakeCompany
@@ -344,3 +344,61 @@ def test_a_pending_send_of_unknown_fate_cannot_just_be_cancelled(profile, qb, en
     with profile.transaction() as s:
         (refusal,) = outbox.delete_remote(s, DocKind.INVOICE, ids)
     assert "may have reached QuickBooks" in refusal.reason
+
+
+class _LimitedBackend(FakeBackend):
+    """The fake company behind QBO-like limits: 2 requests a minute, 1 batch call."""
+
+    limits = Limits(requests_per_minute=2, batch_size=5, batch_calls_per_minute=1)
+
+
+class _StopWhenAsleep:
+    """A clock whose sleeps only advance time; the first sleep asks the engine to stop."""
+
+    def __init__(self) -> None:
+        self.now_value = dt.datetime(2026, 11, 1, 12, 0)
+        self.slept = 0.0
+        self.engine: Engine | None = None
+
+    def now(self) -> dt.datetime:
+        return self.now_value
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.now_value += dt.timedelta(seconds=seconds)
+        if self.engine is not None:
+            self.engine.request_stop()
+
+
+def test_stop_during_a_wait_for_the_rate_window_ends_the_run_and_loses_nothing(profile, qb):
+    # Pause or quit while the engine waits (up to a minute) for QBO's request window: the run
+    # ends at once and the waiting invoices go back to the queue, not counted as attempts.
+    ids = _shop(profile, qb, 8)
+    clock = _StopWhenAsleep()
+    engine = Engine(profile, lambda: _LimitedBackend(qb), clock=clock)
+    clock.engine = engine
+    summary = engine.run_once(send_all=True)
+    assert clock.slept <= 0.25  # one slice of the wait, not the minute
+    sent = len(qb.of(DocKind.INVOICE))
+    assert summary.sent == sent < 8
+    states = [_state(profile, i)[0] for i in ids]
+    assert states.count(AcctState.SENT) == sent
+    assert states.count(AcctState.QUEUED) == 8 - sent  # none left "sending"
+    with profile.sessions() as s:
+        waiting = s.scalars(select(OutboxJob).where(OutboxJob.status == JobStatus.QUEUED)).all()
+    assert len(waiting) == 8 - sent and all(job.attempts == 0 for job in waiting)
+    clock.engine = None  # carry on: everything goes out, once
+    Engine(profile, lambda: _LimitedBackend(qb), clock=clock).run_once(send_all=True)
+    assert qb.names(DocKind.INVOICE) == sorted(f"10{n}" for n in range(8))
+
+
+def test_single_writes_while_the_batch_window_is_full_respect_the_request_limit(profile, qb):
+    # With the one batch call of the minute used, the rest go singly, each taking a request
+    # slot: 4 requests at 2 a minute here (a batch of 5, then 3 singles), so the engine must
+    # wait once for the window; before the fix singles took no slot and never waited.
+    _shop(profile, qb, 8)
+    clock = _StopWhenAsleep()
+    Engine(profile, lambda: _LimitedBackend(qb), clock=clock).run_once(send_all=True)
+    assert len(qb.of(DocKind.INVOICE)) == 8
+    assert qb.write_calls == 4
+    assert clock.slept >= 61

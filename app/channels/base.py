@@ -87,6 +87,10 @@ class Page:
 @runtime_checkable
 class ChannelConnector(Protocol):
     platform: ClassVar[str]  # "shopify", "woocommerce", "square", "stripe"
+    # What the user should know about the current pull that is not an error (e.g. Stripe's
+    # refunds read another way past its 30 days of events): plain sentences, emptied when a
+    # pull starts. The pull service keeps them with the store for the Stores page.
+    notes: list[str]
 
     def test_connection(self) -> str:
         """The shop's name as the platform reports it; raises ChannelError."""

@@ -454,13 +454,234 @@ APPEND_ONLY_TRIGGERS = (
 # --- Sales channels (issue 7; migration 0005): add channel models below this line. ---
 
 
+class ChannelConnection(Base):
+    """A store connected to a sales platform, and where its pulls stand (SPEC S2).
+
+    The platform is Store.channel. Settings are the non-secret fields (shop address...) as
+    JSON; secrets live in the keyring. The pull state: `watermark` is the start time of the
+    last complete pull; while a pull is under way `resume_token` continues it after the
+    last committed page, with the `pull_since` and `pull_started_at` it began with.
+    """
+
+    __tablename__ = "channel_connections"
+
+    store_id: Mapped[int] = mapped_column(
+        ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    settings: Mapped[str] = mapped_column(Text, default="{}")
+    shop_name: Mapped[str | None] = mapped_column(String(200))  # as the platform names it
+    scheduled: Mapped[bool] = mapped_column(default=True)  # pulled by the background timer
+    connected_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    watermark: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC
+    resume_token: Mapped[str | None] = mapped_column(Text)
+    pull_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    pull_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_pull_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last attempt's end
+    last_ok_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_seen: Mapped[int] = mapped_column(default=0)  # orders in the last pull
+    last_created: Mapped[int] = mapped_column(default=0)
+    last_updated: Mapped[int] = mapped_column(default=0)
+    last_kept: Mapped[int] = mapped_column(default=0)  # sent orders whose changes wait (W3)
+    last_requests: Mapped[int] = mapped_column(default=0)
+    last_error_kind: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_action: Mapped[str | None] = mapped_column(Text)
+    last_notes: Mapped[str | None] = mapped_column(Text)  # the platform's notes, one a line
+
+    store: Mapped[Store] = relationship()
+
+
+class ChannelOrderLink(Base):
+    """A platform's order and the one local order it became: never two (S2)."""
+
+    __tablename__ = "channel_orders"
+    __table_args__ = (UniqueConstraint("store_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(100))
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), unique=True
+    )
+    remote_updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC
+    pulled_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    pending_changes: Mapped[str | None] = mapped_column(Text)  # a sent order's edits (W3)
+
+    order: Mapped[Order] = relationship()
+
+
+
 # --- Costs and opening balance (issue 8, K1-K3, F3; migration 0006): add models below. ---
+
+
+class SkuCost(Base):
+    """A SKU's moving-average cost as the bills so far make it (K1); rebuilt by replay."""
+
+    __tablename__ = "sku_costs"
+
+    sku: Mapped[str] = mapped_column(String(200), primary_key=True)
+    average_cost: Mapped[Decimal | None] = mapped_column(Money())  # None: no bill yet
+    # On hand right after the last bill (received less shipped then): the average's basis.
+    quantity: Mapped[Decimal] = mapped_column(Quantity(), default=Decimal(0))
+    last_receipt_date: Mapped[dt.date | None] = mapped_column(Date)  # latest bill folded in
+    receipts: Mapped[int] = mapped_column(default=0)  # bill lines folded in
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class LineCostOverride(Base):
+    """A cost the user gave a shipped line (K2): typed, or the average they accepted."""
+
+    __tablename__ = "line_cost_overrides"
+    __table_args__ = (CheckConstraint("source IN ('typed', 'accepted')", name="source"),)
+
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"), primary_key=True
+    )
+    sku: Mapped[str] = mapped_column(String(200), index=True)  # the line's sku when it was set
+    unit_cost: Mapped[Decimal] = mapped_column(Money())
+    source: Mapped[str] = mapped_column(String(10))
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class JournalEntryRecord(Base):
+    """A journal entry Bookbridge posts (the opening inventory balance, F3) and its fate."""
+
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(30), unique=True)  # "opening_balance"
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    doc_number: Mapped[str] = mapped_column(String(21))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    debit_account: Mapped[str] = mapped_column(String(200))
+    credit_account: Mapped[str] = mapped_column(String(200))
+    memo: Mapped[str | None] = mapped_column(Text)
+    # Sent with every attempt (QBO requestid, QBD ExternalGUID); the same on retries.
+    idempotency_key: Mapped[str] = mapped_column(String(50), unique=True)
+    in_flight_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    remote_id: Mapped[str | None] = mapped_column(String(100))
+    posted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 # --- Channel refunds (issue 7, W4; migration 0007): add models below this line. ---
 
 
+class Refund(Base):
+    """A refund or return pulled from a sales channel: sent as a credit memo (W4).
+
+    Stored once per platform refund id and order; a later pull of the same refund updates
+    it. The credit memo is queued only once the order's invoice is in accounting.
+    """
+
+    __tablename__ = "channel_refunds"
+    __table_args__ = (UniqueConstraint("order_id", "platform_refund_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    platform_refund_id: Mapped[str] = mapped_column(String(100))
+    refund_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money())  # total refunded, positive
+    shipping: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    sales_tax: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    acct_state: Mapped[AcctState] = mapped_column(
+        _enum(AcctState), default=AcctState.UNSENT, index=True
+    )
+    acct_detail: Mapped[str | None] = mapped_column(Text)
+    remote_number: Mapped[str | None] = mapped_column(String(60))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship()
+    lines: Mapped[list[RefundLine]] = relationship(
+        back_populates="refund", cascade="all, delete-orphan", order_by="RefundLine.line_no"
+    )
+
+
+class RefundLine(Base):
+    """An item returned or refunded in a channel refund."""
+
+    __tablename__ = "channel_refund_lines"
+    __table_args__ = (UniqueConstraint("refund_id", "line_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(
+        ForeignKey("channel_refunds.id", ondelete="CASCADE")
+    )
+    line_no: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(200))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())
+
+    refund: Mapped[Refund] = relationship(back_populates="lines")
+
+
 # --- Reconciliation and undo (issue 8, F4; migration 0008): add models below this line. ---
+
+
+class UndoStep(Base):
+    """One thing an undo run does in accounting (F4): the undo's own outbox.
+
+    The steps are written with their run in one transaction; each carries the key sent
+    with its request (QBO requestid, QBD ExternalGUID), and `in_flight_since` is set while
+    a request is out, so a crash mid-undo is finished by running the undo again without
+    doing anything twice (DESIGN §2).
+    """
+
+    __tablename__ = "undo_steps"
+    __table_args__ = (
+        UniqueConstraint("run_id", "position"),
+        CheckConstraint(
+            "status IN ('planned', 'done', 'skipped', 'failed')", name="status"
+        ),
+        CheckConstraint(
+            "action IN ('delete', 'reverse', 'deactivate', 'delete_reversal', 'reactivate', "
+            "'resend')",
+            name="action",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id"), index=True)  # the undo
+    position: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[DocKind] = mapped_column(_enum(DocKind))  # what was sent: invoice, bill, ...
+    local_id: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(200))  # number or name
+    remote_id: Mapped[str | None] = mapped_column(String(100))  # what the step acts on
+    txn_date: Mapped[dt.date | None] = mapped_column(Date)  # of the document, when known
+    status: Mapped[str] = mapped_column(String(10), default="planned")
+    idempotency_key: Mapped[str] = mapped_column(String(50), unique=True)
+    in_flight_since: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    result_remote_id: Mapped[str | None] = mapped_column(String(100))  # a reversal made
+    result_number: Mapped[str | None] = mapped_column(String(60))
+    message: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class UndoClaim(Base):
+    """Who is undoing a run right now: one row per run undone, so two windows never undo
+    the same run at once (the second is told), and a crashed undo is taken over."""
+
+    __tablename__ = "undo_claims"
+
+    undone_run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id"), primary_key=True)
+    undo_run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id"))
+    owner: Mapped[str | None] = mapped_column(String(100))  # host:pid:nonce, while at work
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AutoHold(Base):
+    """A document automatic invoicing leaves alone: its run was undone (F4, I9)."""
+
+    __tablename__ = "auto_holds"
+
+    kind: Mapped[DocKind] = mapped_column(_enum(DocKind), primary_key=True)
+    local_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id"))  # the undo run
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 __all__ = [
@@ -470,16 +691,26 @@ __all__ = [
     "Base",
     "Bill",
     "BillLine",
+    "ChannelConnection",
+    "ChannelOrderLink",
     "ChargeMapping",
     "CompanyBinding",
     "CurrencyMapping",
     "Customer",
     "Item",
+    "JournalEntryRecord",
+    "LineCostOverride",
     "Order",
     "OrderLine",
     "OutboxJob",
     "ProfileSetting",
+    "Refund",
+    "RefundLine",
     "RemoteLink",
+    "SkuCost",
     "Store",
     "SyncRun",
+    "UndoStep",
+    "UndoClaim",
+    "AutoHold",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import ProfilePaths, profile_paths
 from app.db.migrate import upgrade_to_head
+from app.db.settings import settings_need_upgrade, upgrade_settings
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -76,5 +77,10 @@ def open_profile(name_or_paths: str | ProfilePaths) -> Profile:
     engine = make_engine(paths.database_url)
     upgrade_to_head(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)
+    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+        older = settings_need_upgrade(conn)  # a read: no write lock when nothing is to do
+    if older:
+        with sessions.begin() as session:
+            upgrade_settings(session)  # settings written by an older Bookbridge, kept
     return Profile(paths=paths, engine=engine, sessions=sessions)
 

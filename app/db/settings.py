@@ -1,10 +1,17 @@
-"""Profile-wide settings, declared once with their types and defaults."""
+"""Profile-wide settings, declared once with their types and defaults, versioned and upgraded."""
+
+# Stored as text rows in profile_settings (never secrets: those live in the keyring, C3).
+# SETTINGS_VERSION says how the rows are written; a profile written by an older Bookbridge
+# is brought up to date by UPGRADES when it opens (app.db.session.open_profile), one step
+# per version, keeping every value. Keys other modules own (setup_completed_at, ...) are
+# left as they are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from app.db.enums import DocKind
@@ -20,6 +27,7 @@ class SyncSettings:
     auto_push_vendors: bool = True
     auto_push_items: bool = True
     qbd_transport: str = "webconnector"  # QuickBooks Desktop: "webconnector" or "com" (Windows)
+    channel_pull_minutes: int = 15  # sales-channel stores are pulled this often (S2); 0: off
 
     def auto_push(self, kind: DocKind) -> bool:
         return {
@@ -66,3 +74,77 @@ def save_sync_setting(session: Session, name: str, text: str) -> None:
     session.merge(
         ProfileSetting(key=key, value=str(value).lower() if isinstance(value, bool) else str(value))
     )
+
+
+# -- versions ----------------------------------------------------------------------------
+
+SETTINGS_VERSION = 2
+VERSION_KEY = "settings_version"
+
+
+def _canonical(kind: type, text: str) -> str:
+    value = _parse(kind, text.strip())
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _v1_to_v2(rows: dict[str, str]) -> dict[str, str]:
+    """Version 1 kept values as typed (`on`, ` 90 `, `Web-Connector`); version 2 keeps each in
+    one canonical spelling (`true`, `90`, `webconnector`), so readers need no guessing. A value
+    that cannot be read is left as it was (the setting then shows its error when used)."""
+    kinds = {f.name: type(getattr(SyncSettings(), f.name)) for f in fields(SyncSettings)}
+    changed: dict[str, str] = {}
+    for key, text in rows.items():
+        if key not in kinds:
+            continue
+        try:
+            value = _canonical(kinds[key], text)
+        except ValueError:
+            continue
+        if key == "qbd_transport":
+            value = value.lower().replace("-", "").replace(" ", "")
+        if value != text:
+            changed[key] = value
+    return changed
+
+
+# UPGRADES[n] turns the rows of version n into those of version n + 1: it returns only the
+# rows it changes.
+UPGRADES: dict[int, Callable[[dict[str, str]], dict[str, str]]] = {1: _v1_to_v2}
+
+
+def stored_version(session: Session) -> int:
+    row = session.get(ProfileSetting, VERSION_KEY)
+    try:
+        return int(row.value) if row is not None else 1
+    except ValueError:
+        return 1
+
+
+def settings_need_upgrade(connection: Connection) -> bool:
+    text = connection.scalar(
+        select(ProfileSetting.value).where(ProfileSetting.key == VERSION_KEY)
+    )
+    try:
+        return int(text or 1) < SETTINGS_VERSION
+    except ValueError:
+        return True
+
+
+def upgrade_settings(session: Session) -> int:
+    """Bring the stored settings up to SETTINGS_VERSION; returns the version found before.
+
+    A profile from a newer Bookbridge (a higher version) is left untouched.
+    """
+    found = stored_version(session)
+    if found >= SETTINGS_VERSION:
+        return found
+    rows = {
+        row.key: row.value
+        for row in session.execute(select(ProfileSetting.key, ProfileSetting.value))
+    }
+    for version in range(found, SETTINGS_VERSION):
+        for key, value in UPGRADES[version](rows).items():
+            rows[key] = value
+            session.merge(ProfileSetting(key=key, value=value))
+    session.merge(ProfileSetting(key=VERSION_KEY, value=str(SETTINGS_VERSION)))
+    return found

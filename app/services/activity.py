@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from app.db.enums import DocKind, ErrorKind
-from app.db.models import ActivityEntry, Bill, Customer, Item, Order, Vendor
+from app.db.models import ActivityEntry, Bill, Customer, Item, Order, Refund, Vendor
 from app.services.listing import ListQueries, Query, Sort, text_order
 
 CSV_COLUMNS = (
@@ -64,7 +64,7 @@ class ActivityRow:
 _LABELS: dict[DocKind, tuple[Any, Any]] = {
     DocKind.INVOICE: (Order.id, Order.order_number),
     DocKind.SALES_ORDER: (Order.id, Order.order_number),
-    DocKind.CREDIT_MEMO: (Order.id, Order.order_number),
+    DocKind.CREDIT_MEMO: (Refund.id, Refund.platform_refund_id),  # a channel refund (W4)
     DocKind.BILL: (Bill.id, Bill.bill_number),
     DocKind.CUSTOMER: (Customer.id, Customer.name),
     DocKind.VENDOR: (Vendor.id, Vendor.name),

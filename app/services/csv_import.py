@@ -33,9 +33,11 @@ from sqlalchemy import Connection
 
 from app.db.models import Customer, Item, Vendor
 from app.db.session import Profile
+from app.services import costs
 from app.services.csv_reader import CsvSource, HeaderMap, UnusableFile, map_header, open_csv
 from app.services.import_background import BackgroundInserts, background_inserts
 from app.services.import_bulk import table_of
+from app.services.import_documents import DocumentWriter
 from app.services.import_kinds import (
     BILL_FIELDS,
     ITEM_FIELDS,
@@ -181,6 +183,8 @@ def _read_and_write(
         writer.finish()
     if run_keys:
         run_keys.drop()
+    if isinstance(writer, DocumentWriter) and not report.dry_run:
+        costs.after_import(conn, writer.touched_skus)  # K1: bulk, once per import
 
 
 def _each_after(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.db.enums import Backend, DocKind
 from app.db.models import CompanyBinding, Store
 from app.db.session import Profile
+from app.sandbox.channels.server import ChannelSandbox
 from app.sandbox.qbo import QboSandbox
 from app.services import lists, mappings
 from app.services.demo_data import ensure_demo_data
@@ -30,9 +31,12 @@ class DemoCompany:
     """The running stand-in; stop() when the window closes."""
 
     sandbox: QboSandbox
+    shop: ChannelSandbox | None = None  # the Shopify stand-in of the demo's channel store
 
     def stop(self) -> None:
         self.sandbox.stop()
+        if self.shop is not None:
+            self.shop.stop()
 
 
 def start_demo(profile: Profile, orders: int = 500) -> DemoCompany:
@@ -81,7 +85,24 @@ def start_demo(profile: Profile, orders: int = 500) -> DemoCompany:
         stores = list(s.scalars(select(Store.name)))
     for name in stores[:1]:
         set_store(profile, name, auto_invoice=True)
-    return DemoCompany(sandbox)
+    return DemoCompany(sandbox, _demo_shop(profile))
+
+
+DEMO_SHOP = "Demo Shopify"
+
+
+def _demo_shop(profile: Profile, orders: int = 60) -> ChannelSandbox:
+    """A Shopify stand-in with sample orders, connected as a store (Stores tab: Pull Now)."""
+    from app.sandbox.channels.shopify import ShopifySandbox
+    from app.services.channel_stores import connect_store
+
+    name = "Maple & Pine (demo Shopify)"
+    shop = ShopifySandbox(shop_name=name)
+    shop.start()
+    shop.seed_orders(orders)
+    connect_store(profile, DEMO_SHOP, "shopify", shop.connection_settings(), shop.credentials(),
+                  shop_name=name)
+    return shop
 
 
 def _charge_items(sandbox: QboSandbox) -> None:

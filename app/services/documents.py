@@ -6,14 +6,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.enums import DocKind
-from app.db.models import Bill, Order
+from app.db.models import Bill, Order, Refund
 
 
 def resolve_numbers(s: Session, kind: DocKind, numbers: list[str]) -> tuple[list[int], list[str]]:
-    """Local ids for order or bill numbers (every store / vendor), and the numbers not found."""
+    """Local ids for order or bill numbers (every store / vendor), and the numbers not found.
+
+    A credit memo is named by the sales channel's refund id (W4)."""
     column, id_column = (
         (Bill.bill_number, Bill.id) if kind == DocKind.BILL else (Order.order_number, Order.id)
     )
+    if kind == DocKind.CREDIT_MEMO:
+        column, id_column = Refund.platform_refund_id, Refund.id
     found: dict[str, list[int]] = {}
     for number, local_id in s.execute(select(column, id_column).where(column.in_(numbers))):
         found.setdefault(number, []).append(local_id)

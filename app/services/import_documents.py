@@ -170,6 +170,7 @@ class DocumentWriter:
         self.parents = self._parent_registry()
         self.items = Registry(ctx, table_of(Item), "sku", "item")
         self.documents_exist = self._any_documents()
+        self.touched_skus: set[str] = set()  # whose costs to replay afterwards (K1)
         self.existing_sql = self._existing_sql()
         self.lines_sql, self.range_sql = (
             self._lines_sql("IN ({})"),
@@ -189,6 +190,10 @@ class DocumentWriter:
                 updates.append(plan)
         if creates or updates:
             refs = self._references(creates + updates, parents)
+            self.touched_skus.update(refs["items"].keys())  # a few per page, not per line
+            for plan in updates:
+                assert plan.existing is not None
+                self.touched_skus.update(line[0] for line in plan.existing.lines)
             self._create(creates, refs)
             self._update(updates, refs)
 

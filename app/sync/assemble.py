@@ -23,6 +23,8 @@ from app.db.models import (
     Item,
     Order,
     OrderLine,
+    Refund,
+    RefundLine,
     RemoteLink,
     Vendor,
 )
@@ -139,7 +141,7 @@ def _charge_target(
 
 
 def _product_lines(
-    session: Session, rows: list[tuple[OrderLine | BillLine, Decimal]], ready: NotReady
+    session: Session, rows: list[tuple[OrderLine | BillLine | RefundLine, Decimal]], ready: NotReady
 ) -> tuple[ProductLine, ...]:
     """Product lines with their linked items (L1); unknown or unlinked SKUs are reasons."""
     lines = []
@@ -359,3 +361,96 @@ def assemble_item(session: Session, local_id: int, limits: Limits) -> Assembled 
         asset_account=_default_account(session, "asset"),
     )
     return Assembled(doc, [name.note] if name.note else [])
+
+
+# -- channel refunds -> credit memos (issue 7, W4) -------------------------------------------
+
+
+def _invoice_customer(session: Session, order: Order, ready: NotReady) -> Ref | None:
+    """The customer the order's invoice went to: the store's channel customer or the
+    order's own (I7), resolved the same way as for the invoice."""
+    store = order.store
+    if store.customer_mode == CustomerMode.CHANNEL:
+        if store.channel_customer_id is None:
+            ready.reasons.append(
+                f"store {store.name!r} invoices a channel customer, but none is chosen"
+            )
+            return None
+        channel = session.get(Customer, store.channel_customer_id)
+        assert channel is not None
+        return _ref(session, DocKind.CUSTOMER, channel.id, channel.name, ready)
+    if order.customer is None:
+        ready.reasons.append("the order has no customer")
+        return None
+    return _ref(session, DocKind.CUSTOMER, order.customer.id, order.customer.name, ready)
+
+
+def assemble_credit_memo(
+    session: Session, refund: Refund, limits: Limits
+) -> Assembled | NotReady:
+    """A credit memo for a channel refund, for the customer of the order's invoice (W4).
+
+    Returned items become product lines; refunded shipping and tax are charge lines mapped
+    as on the order's invoice. What the refund does not itemise (a refund of money without
+    returned items) is one "other fees" line mapped like the order's other charges; when
+    the items returned are worth more than the money refunded (a restocking fee kept), the
+    difference is taken off as a discount line. The credit memo's total is the refund.
+    """
+    ready = NotReady()
+    order = refund.order
+    _before_start(session, refund.refund_date, ready)
+    invoice_link = link_of(session, DocKind.INVOICE, order.id)
+    if invoice_link is None or invoice_link.state != LinkState.LINKED or not invoice_link.remote_id:
+        ready.reasons.append(
+            f"the invoice of order {order.order_number} is not in QuickBooks: the credit "
+            "memo is sent after it"
+        )
+        invoice = None
+    else:
+        invoice = Ref(invoice_link.remote_id, invoice_link.remote_name)
+    customer = _invoice_customer(session, order, ready)
+    lines = _product_lines(session, [(ln, ln.unit_price) for ln in refund.lines], ready)
+    itemised = sum((ln.amount for ln in refund.lines), Decimal(0))
+    rest = refund.amount - itemised - refund.shipping - refund.sales_tax
+    amounts = (
+        (ChargeType.SHIPPING, refund.shipping),
+        (ChargeType.SALES_TAX, refund.sales_tax),
+        (ChargeType.OTHER_FEES, max(rest, Decimal(0))),
+        (ChargeType.DISCOUNT, max(-rest, Decimal(0))),
+    )
+    charges = []
+    for charge, amount in amounts:
+        if amount:
+            account, item = _charge_target(
+                session, DocKind.INVOICE, order.store_id, charge, ready
+            )
+            if account or item:
+                charges.append(ChargeLine(charge, amount, account=account, item=item))
+    if ready.reasons:
+        return ready
+    assert customer is not None
+    siblings = session.scalars(
+        select(Refund.id).where(Refund.order_id == order.id).order_by(Refund.id)
+    ).all()
+    wanted = f"{order.order_number}-R{siblings.index(refund.id) + 1}"
+    number = valid_doc_number(
+        wanted, limits.doc_number_length, _number_taken(session, DocKind.CREDIT_MEMO, refund.id)
+    )
+    invoice_number = invoice.name if invoice is not None and invoice.name else order.order_number
+    doc = SalesDoc(
+        kind=DocKind.CREDIT_MEMO,
+        local_id=refund.id,
+        number=number.value,
+        txn_date=refund.refund_date,
+        customer=customer,
+        currency=order.currency,
+        lines=lines,
+        charges=tuple(charges),
+        memo=(
+            f"Refund {refund.platform_refund_id} of order {order.order_number}; "
+            f"credits invoice {invoice_number}"
+        ),
+        total=refund.amount,
+        linked_invoice=invoice,
+    )
+    return Assembled(doc, [number.note] if number.note else [])

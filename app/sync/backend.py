@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from app.db.enums import DocKind, ErrorKind
 from app.sync.documents import (
@@ -21,6 +21,9 @@ from app.sync.documents import (
     SalesDoc,
     WriteResult,
 )
+
+if TYPE_CHECKING:  # app.sync.journal raises BackendError, defined here
+    from app.sync.journal import JournalEntryDoc
 
 # What each kind means to a store owner, and what they should do about it.
 _KIND_TEXT: dict[ErrorKind, tuple[str, str]] = {
@@ -193,4 +196,31 @@ class AccountingBackend(Protocol):
 
     def open_balance(self, customer: str) -> Decimal:
         """A customer's open balance (O1)."""
+        ...
+
+    def post_journal_entry(
+        self, entry: JournalEntryDoc, key: str, *, maybe_sent: bool = False
+    ) -> WriteResult:
+        """Post a balanced journal entry once (F3): every attempt carries `key` (QBO
+        requestid, QBD ExternalGUID); with `maybe_sent` (an earlier attempt's answer was
+        lost) the entry that attempt made is looked for first and returned if found."""
+        ...
+
+    def list_documents(
+        self, kind: DocKind, start: dt.date, end: dt.date
+    ) -> Iterator[list[RemoteRecord]]:
+        """Pages of the invoices or bills dated start..end, both included (reconciliation)."""
+        ...
+
+    def find_reversal(self, of_kind: DocKind, number: str, key: str) -> RemoteRecord | None:
+        """The credit memo (invoice) or vendor credit (bill) with this number that Bookbridge
+        sent with `key` to reverse a document (F4), or None."""
+        ...
+
+    def delete_reversal(self, of_kind: DocKind, remote_id: str, key: str) -> None:
+        """Delete a reversing credit memo or vendor credit; already gone counts as done."""
+        ...
+
+    def set_active(self, kind: DocKind, remote_id: str, active: bool) -> None:
+        """Make a customer, vendor, item or account active or inactive (F4)."""
         ...

@@ -100,6 +100,7 @@ class SalesDoc:
     total: Decimal = Decimal(0)
     exchange_rate: Decimal | None = None
     linked_sales_order: Ref | None = None  # the estimate / sales order this invoice closes
+    linked_invoice: Ref | None = None  # the invoice a channel refund's credit memo credits (W4)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ class BillDoc:
     memo: str | None = None
     total: Decimal = Decimal(0)
     exchange_rate: Decimal | None = None
+    # A vendor credit with these lines instead of a bill: how a bill in a closed period is
+    # reversed when a run is undone (F4). It has no due date.
+    credit: bool = False
 
 
 Document = PartyDoc | ItemDoc | SalesDoc | BillDoc
@@ -149,3 +153,4 @@ class WriteResult:
     version: str | None = None
     number: str | None = None  # DocNumber / RefNumber as accounting stored it
     request_id: str | None = None
+    note: str | None = None  # something the user should know (e.g. a credit left unapplied)

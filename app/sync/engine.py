@@ -28,13 +28,14 @@ from app.db.enums import (
     JobStatus,
     LinkState,
 )
-from app.db.models import ActivityEntry, Bill, CompanyBinding, Order, OutboxJob, SyncRun
+from app.db.models import ActivityEntry, Bill, CompanyBinding, Order, OutboxJob, Refund, SyncRun
 from app.db.session import Profile
 from app.db.settings import load_sync_settings
 from app.sync.assemble import (
     Assembled,
     NotReady,
     assemble_bill,
+    assemble_credit_memo,
     assemble_item,
     assemble_party,
     assemble_sales,
@@ -44,8 +45,8 @@ from app.sync.backend import AccountingBackend, BackendError, Disconnected, desc
 from app.sync.clock import Clock, SystemClock
 from app.sync.documents import BillDoc, Document, ItemDoc, PartyDoc, Ref, SalesDoc, WriteResult
 from app.sync.links import break_link, record_link
-from app.sync.outbox import enqueue, plan_automatic, set_doc_state
-from app.sync.pacing import RetryPolicy, SlidingWindowLimiter
+from app.sync.outbox import enqueue, mark_sending, plan_automatic, set_doc_state
+from app.sync.pacing import RetryPolicy, SlidingWindowLimiter, WaitStopped
 
 LIST_KINDS = (DocKind.ACCOUNT, DocKind.CUSTOMER, DocKind.VENDOR, DocKind.ITEM)
 
@@ -182,10 +183,15 @@ class Engine:
                 continue
             try:
                 self._process(backend, jobs, summary)
+            except WaitStopped:
+                # Asked to stop while waiting for QuickBooks' rate window: no request of
+                # these jobs is under way, so they go back to the queue as they were.
+                self._release(jobs, None)
+                break
             except BackendError as exc:
                 if not _ends_run(exc):
                     raise
-                self._release(jobs, exc)
+                self._release(jobs, exc.message)
                 summary.disconnected = True
                 summary.messages.append(exc.message)
                 self._emit(EngineEvent("disconnected", message=exc.message))
@@ -261,7 +267,6 @@ class Engine:
                 job.lease_owner = self.owner
                 job.attempts += 1
                 job.run_id = run_id
-                set_doc_state(s, job.kind, job.local_id, AcctState.SENDING)
                 claimed.append(
                     _Job(
                         job.id,
@@ -274,10 +279,11 @@ class Engine:
                         job.recovery_key,
                     )
                 )
+            mark_sending(s, [(job.kind, job.local_id) for job in claimed])
             return claimed
 
-    def _release(self, jobs: list[_Job], exc: BackendError) -> None:
-        """Disconnected: the claimed jobs go back to the queue untouched (C4, I6)."""
+    def _release(self, jobs: list[_Job], detail: str | None) -> None:
+        """Disconnected or stopped: the claimed jobs go back to the queue untouched (C4, I6)."""
         with self.profile.transaction() as s:
             for claimed in jobs:
                 job = s.get(OutboxJob, claimed.id)
@@ -287,7 +293,7 @@ class Engine:
                 job.attempts = max(job.attempts - 1, 0)
                 job.lease_until = None
                 job.lease_owner = None
-                set_doc_state(s, job.kind, job.local_id, AcctState.QUEUED, exc.message)
+                set_doc_state(s, job.kind, job.local_id, AcctState.QUEUED, detail)
 
     def _seconds_to_next_retry(self) -> float | None:
         """How long until a job deferred by a transient failure is due again."""
@@ -376,6 +382,10 @@ class Engine:
             bill = s.get(Bill, job.local_id)
             assert bill is not None
             return assemble_bill(s, bill, limits)
+        if job.kind == DocKind.CREDIT_MEMO:  # a channel refund's credit memo (W4)
+            refund = s.get(Refund, job.local_id)
+            assert refund is not None
+            return assemble_credit_memo(s, refund, limits)
         order = s.get(Order, job.local_id)
         assert order is not None
         sales_order = None
@@ -442,7 +452,7 @@ class Engine:
 
     def _limit(self) -> None:
         if self._limiter is not None:
-            self._limiter.acquire()
+            self._limiter.acquire(self._stop.is_set)
 
     def _write(
         self, backend: AccountingBackend, items: list[tuple[_Job, Assembled]], summary: RunSummary
@@ -455,6 +465,7 @@ class Engine:
         if len(items) > 1 and self._batch_limiter is not None:
             if not self._batch_limiter.try_acquire():
                 for item in items:
+                    self._limit()  # each single write is a request of its own
                     self._write_group(backend, [item], summary)
                 return
             self._limit()
@@ -549,6 +560,8 @@ class Engine:
         recovered: bool = False,
     ) -> None:
         notes = list(assembled.notes)
+        if result.note:
+            notes.append(result.note)
         if recovered:
             notes.append("found in QuickBooks from an earlier attempt; not sent twice")
         detail = "; ".join(notes) or None

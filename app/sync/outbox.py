@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.enums import (
@@ -23,7 +24,16 @@ from app.db.enums import (
     LinkState,
     OrderStatus,
 )
-from app.db.models import Bill, CompanyBinding, Order, OutboxJob, RemoteLink, Store
+from app.db.models import (
+    AutoHold,
+    Bill,
+    CompanyBinding,
+    Order,
+    OutboxJob,
+    Refund,
+    RemoteLink,
+    Store,
+)
 from app.sync.clock import Clock, SystemClock
 
 DOCUMENT_KINDS = (DocKind.INVOICE, DocKind.SALES_ORDER, DocKind.BILL, DocKind.CREDIT_MEMO)
@@ -62,11 +72,13 @@ def set_doc_state(
     remote_number: str | None = None,
 ) -> None:
     """Mirror a job or link change onto the order or bill the user sees (I12)."""
-    record: Order | Bill | None
+    record: Order | Bill | Refund | None
     if kind == DocKind.INVOICE:
         record = session.get(Order, local_id)
     elif kind == DocKind.BILL:
         record = session.get(Bill, local_id)
+    elif kind == DocKind.CREDIT_MEMO:
+        record = session.get(Refund, local_id)  # a channel refund's credit memo (W4)
     else:
         return
     if record is None:
@@ -75,6 +87,25 @@ def set_doc_state(
     record.acct_detail = detail
     if remote_number is not None:
         record.remote_number = remote_number
+
+
+def mark_sending(session: Session, jobs: Sequence[tuple[DocKind, int]]) -> None:
+    """`set_doc_state(..., SENDING)` for a claimed batch in one statement per kind: the
+    engine claims 30 jobs at a time, and loading 30 orders to change one column kept the
+    engine thread (and so the window) busy for tens of milliseconds."""
+    tables: dict[DocKind, type[Order] | type[Bill]] = {DocKind.INVOICE: Order, DocKind.BILL: Bill}
+    for kind, table in tables.items():
+        ids = [local_id for k, local_id in jobs if k == kind]
+        if ids:
+            session.execute(
+                update(table)
+                .where(table.id.in_(ids))
+                .values(acct_state=AcctState.SENDING, acct_detail=None)
+                .execution_options(synchronize_session=False)
+            )
+    for kind, local_id in jobs:
+        if kind not in tables:
+            set_doc_state(session, kind, local_id, AcctState.SENDING)
 
 
 def enqueue(
@@ -141,7 +172,9 @@ def _is_sent(session: Session, kind: DocKind, local_id: int) -> bool:
 
 
 def _order_refusal(session: Session, kind: DocKind, local_id: int) -> str | None:
-    if kind not in (DocKind.INVOICE, DocKind.SALES_ORDER, DocKind.CREDIT_MEMO):
+    if kind == DocKind.CREDIT_MEMO:
+        return _credit_memo_refusal(session, local_id)
+    if kind not in (DocKind.INVOICE, DocKind.SALES_ORDER):
         return None
     order = session.get(Order, local_id)
     if order is None:
@@ -150,6 +183,16 @@ def _order_refusal(session: Session, kind: DocKind, local_id: int) -> str | None
         return "the order has not shipped: an invoice is sent when it ships (I2)"
     if kind == DocKind.SALES_ORDER and order.status != OrderStatus.OPEN:
         return "only open orders are sent as sales orders (I13)"
+    return None
+
+
+def _credit_memo_refusal(session: Session, refund_id: int) -> str | None:
+    """A refund's credit memo needs its invoice in accounting first (W4)."""
+    refund = session.get(Refund, refund_id)
+    if refund is None:
+        return "no such refund"
+    if not _is_sent(session, DocKind.INVOICE, refund.order_id):
+        return "the order's invoice is not in QuickBooks yet: the credit memo follows it (W4)"
     return None
 
 
@@ -164,6 +207,10 @@ def send_now(
             reason = "already in QuickBooks: use Send Again or Replace"
         if reason is None:
             enqueue(session, kind, local_id, JobAction.CREATE, JobOrigin.MANUAL, clock=clock)
+            # Sent by hand after an undo took it back: automatic invoicing may act again (F4).
+            hold = session.get(AutoHold, (kind, local_id))
+            if hold is not None:
+                session.delete(hold)
         else:
             refusals.append(Refusal(kind, local_id, reason))
     return refusals
@@ -198,6 +245,12 @@ def _resend(
         if reason is None and (link is None or link.state != LinkState.LINKED):
             reason = "not in QuickBooks yet: use Send Now"
         if reason is None:
+            if kind in (DocKind.INVOICE, DocKind.SALES_ORDER):
+                # W3: a sales channel's edits to the sent order were held back; the
+                # corrected document is what goes out. (Imported here: channels uses outbox.)
+                from app.channels.store_map import apply_pending
+
+                apply_pending(session, local_id)
             enqueue(session, kind, local_id, action, JobOrigin.MANUAL, clock=clock)
         else:
             refusals.append(Refusal(kind, local_id, reason))
@@ -261,6 +314,9 @@ def plan_automatic(
     )
     if start is not None:
         to_create = to_create.where(func.coalesce(Order.ship_date, Order.order_date) >= start)
+    # An invoice taken back by undoing its run is not sent again by itself (F4).
+    held = select(AutoHold.local_id).where(AutoHold.kind == DocKind.INVOICE)
+    to_create = to_create.where(Order.id.not_in(held))
     linked = select(RemoteLink.local_id).where(
         RemoteLink.kind == DocKind.INVOICE, RemoteLink.state == LinkState.LINKED
     )
@@ -296,4 +352,8 @@ def plan_automatic(
                 not_before=now + spacing * n,
                 clock=clock,
             )
-    return len(creates) + len(deletes)
+    # Channel refunds whose invoice is now in accounting get their credit memo (W4).
+    from app.channels.refunds import queue_waiting_credit_memos
+
+    credits = queue_waiting_credit_memos(session, clock)
+    return len(creates) + len(deletes) + credits

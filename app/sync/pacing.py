@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import collections
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.sync.clock import Clock
+
+
+class WaitStopped(Exception):
+    """A wait for a free slot ended because the engine was asked to stop."""
+
+
+# Waits are cut in slices this long, so that a stop asked for during a minute-long wait
+# for the backend's window is seen within a moment (pause and quit stay quick).
+WAIT_SLICE_SECONDS = 0.25
 
 
 class SlidingWindowLimiter:
@@ -28,9 +38,12 @@ class SlidingWindowLimiter:
         """Take a slot if one is free now; never waits."""
         return self._take() is None
 
-    def acquire(self) -> None:
+    def acquire(self, stopping: Callable[[], bool] = lambda: False) -> None:
+        """Wait for a slot; raise WaitStopped, without taking one, once `stopping()`."""
         while (wait := self._take()) is not None:
-            self._clock.sleep(max(wait, 0.01))
+            if stopping():
+                raise WaitStopped
+            self._clock.sleep(min(max(wait, 0.01), WAIT_SLICE_SECONDS))
 
     def _take(self) -> float | None:
         """Take a slot and return None, or return how long until one frees up."""

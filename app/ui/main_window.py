@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QTimer, QUrl, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from app import __version__
 from app.db.session import Profile
+from app.services.diagnostics import diagnostics_text
 from app.services.sync_status import CompanyStatus, company_status
 from app.sync.connection import open_backend
 from app.sync.engine import RunSummary
@@ -21,14 +23,19 @@ from app.ui.errors import show_crash_text
 from app.ui.status import SyncStatus
 from app.ui.tabs.activity import ActivityTab
 from app.ui.tabs.bills import BillsTab
+from app.ui.tabs.costs import CostsTab
 from app.ui.tabs.customers import CustomersTab
 from app.ui.tabs.invoices import InvoicesTab
 from app.ui.tabs.items import ItemsTab
 from app.ui.tabs.list_tab import ListTab
 from app.ui.tabs.mappings import MappingsTab
+from app.ui.tabs.reconcile import ReconcileTab
+from app.ui.tabs.stores import StoresTab
 from app.ui.tabs.vendors import VendorsTab
 from app.ui.tasks import run_in_background
 from app.ui.widgets.list_view import ListView
+from app.ui.widgets.message_bar import Level
+from app.ui.window_settings import TAB, tab_name, upgrade_window_settings
 from app.ui.worker import SyncController
 
 log = logging.getLogger(__name__)
@@ -70,15 +77,20 @@ class MainWindow(QMainWindow):
         self.items = ItemsTab(profile, self.tabs)
         self.mappings = MappingsTab(profile, self.tabs)
         self.activity = ActivityTab(profile, self.tabs)
+        self.stores = StoresTab(profile, self.tabs)
+        self.costs = CostsTab(profile, self.tabs)  # K1-K3
         self.lists: list[ListTab[Any]] = [
             self.invoices, self.bills, self.customers, self.vendors, self.items, self.activity
         ]  # fmt: skip
         for tab, name in (
             (self.invoices, "&Invoices"), (self.bills, "&Bills"), (self.customers, "&Customers"),
             (self.vendors, "&Vendors"), (self.items, "I&tems"), (self.mappings, "&Mappings"),
-            (self.activity, "&Activity"),
+            (self.activity, "&Activity"), (self.stores, "Sto&res"),
         ):  # fmt: skip
             self.tabs.addTab(tab, name)
+        self.tabs.addTab(self.costs, "C&osts")
+        self.reconcile = ReconcileTab(profile, self.tabs)  # issue 8: reconciliation
+        self.tabs.addTab(self.reconcile, "Reco&ncile")
         self.setCentralWidget(self.tabs)
         self.status = SyncStatus(self)
         self.statusBar().addPermanentWidget(self.status)
@@ -147,6 +159,9 @@ class MainWindow(QMainWindow):
             "&Sync", "&Pause Sending", self._on_pause_triggered, "Ctrl+Shift+P"
         )
         self.pause_action.setCheckable(True)
+        self._action("&Help", "Open &Data Folder", self._on_open_data_folder_triggered)
+        self._action("&Help", "&Copy Diagnostics", self._on_copy_diagnostics_triggered)
+        self._menus["&Help"].addSeparator()
         about = self._action("&Help", "&About Bookbridge", self._on_about_triggered)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         self._on_current_tab_changed(self.tabs.currentIndex())
@@ -155,6 +170,8 @@ class MainWindow(QMainWindow):
         for tab in self.lists:
             tab.work_queued.connect(self._on_work_queued)
         self.mappings.show_tab.connect(self._on_show_tab)
+        self.stores.orders_pulled.connect(self._on_orders_pulled)
+        self.reconcile.work_queued.connect(self._on_work_queued)
         self.tabs.currentChanged.connect(self._on_current_tab_changed)
         sync, status = self.sync, self.status
         sync.run_started.connect(status.on_run_started)
@@ -168,11 +185,14 @@ class MainWindow(QMainWindow):
         sync.paused_changed.connect(self.pause_action.setChecked)
         sync.crashed.connect(self._on_sync_crashed)
         sync.stopped.connect(self._on_sync_stopped)
+        sync.engine_elsewhere.connect(self._on_engine_elsewhere)
+        sync.engine_here.connect(self._on_engine_here)
         status.pause_toggled.connect(self._on_pause_toggled)
         self._live.timeout.connect(self._on_live_timeout)
         self.theme.changed.connect(self._on_theme_changed)
 
     def _restore_layout(self) -> None:
+        upgrade_window_settings(self._settings)
         geometry = self._settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
@@ -183,13 +203,15 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         for tab in self.lists:
             tab.restore_layout(self._settings)
-        shown = self._settings.value("main_window/tab", 0)
-        self.tabs.setCurrentIndex(int(shown) if isinstance(shown, int | str) else 0)
+        shown = TAB.read(self._settings)
+        for number in range(self.tabs.count()):
+            if tab_name(self.tabs.tabText(number)) == shown:
+                self.tabs.setCurrentIndex(number)
 
     def _save_layout(self) -> None:
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/state", self.saveState())
-        self._settings.setValue("main_window/tab", self.tabs.currentIndex())
+        TAB.write(self._settings, tab_name(self.tabs.tabText(self.tabs.currentIndex())))
         self._settings.setValue("appearance/theme", self.theme.theme.value)
         for tab in self.lists:
             tab.save_layout(self._settings)
@@ -202,6 +224,7 @@ class MainWindow(QMainWindow):
         for tab in self.lists:
             tab.refresh()
         self.mappings.refresh()
+        self.costs.refresh()
         self.read_company()
 
     def read_company(self) -> None:
@@ -238,12 +261,20 @@ class MainWindow(QMainWindow):
             actions = tab.tab_actions()
         elif isinstance(tab, MappingsTab):
             actions = [tab.import_action]
+        elif isinstance(tab, StoresTab | ReconcileTab):
+            actions = tab.tab_actions()
         for action in actions:
             menu.addAction(action)
         menu.setEnabled(bool(actions))
 
     @Slot()
     def _on_work_queued(self) -> None:
+        self.sync.run_now()
+
+    @Slot()
+    def _on_orders_pulled(self) -> None:
+        """Orders came from a sales channel: show them; shipped ones may need invoices."""
+        self.invoices.refresh()
         self.sync.run_now()
 
     @Slot(str)
@@ -346,6 +377,43 @@ class MainWindow(QMainWindow):
             tab.table.viewport().update()
         self.status.set_company(self.status.company)
 
+    @Slot(str)
+    def _on_engine_elsewhere(self, message: str) -> None:
+        log.info("%s", message)
+        self.invoices.bar.show_message(
+            f"{message} This window shows the data and queues Send Now; that one sends it. "
+            "This window takes over by itself once that one closes.",
+            Level.WARNING,
+        )
+
+    @Slot()
+    def _on_engine_here(self) -> None:
+        self.invoices.bar.show_message("This window now sends to QuickBooks.", Level.INFO)
+
+    @Slot()
+    def _on_open_data_folder_triggered(self) -> None:
+        open_folder(self.profile.paths.folder)
+
+    @Slot()
+    def _on_copy_diagnostics_triggered(self) -> None:
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+
+        versions = {"PySide6": pyside_version, "Qt": qVersion()}
+        run_in_background(
+            lambda: diagnostics_text(self.profile.paths, extra_versions=versions),
+            self._on_diagnostics_read,
+            context=self,
+        )
+
+    def _on_diagnostics_read(self, text: str | None, error: BaseException | None) -> None:
+        if text is None:
+            show_crash_text(f"Diagnostics could not be gathered: {error}", repr(error), self)
+            return
+        QApplication.clipboard().setText(text)
+        self.statusBar().showMessage("Diagnostics copied: paste them into your message to us.",
+                                     8_000)
+
     @Slot()
     def _on_about_triggered(self) -> None:
         QMessageBox.about(
@@ -354,3 +422,9 @@ class MainWindow(QMainWindow):
             f"<b>Bookbridge {__version__}</b><p>Keeps QuickBooks Online or Desktop in step "
             "with your store: orders become invoices, purchase bills become bills.</p>",
         )
+
+
+def open_folder(folder: Path) -> bool:
+    """Show a folder in the system's file manager (Explorer, Finder, ...)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

@@ -17,6 +17,7 @@ from functools import partial
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.db.session import Profile
+from app.services.engine_lock import EngineBusy, EngineLock
 from app.services.sync_status import QueueStatus, queue_status
 from app.sync.backend import AccountingBackend
 from app.sync.engine import Engine, EngineEvent, RunSummary
@@ -30,6 +31,8 @@ AUTO_RUN_MS = 30_000  # an automatic run at least this often (I5, I6)
 # Within a run the engine waits for a transient failure's retry at most this long; longer
 # waits end the run and the timer picks the job up, so pausing and quitting stay quick.
 MAX_WAIT_SECONDS = 3.0
+# While another process or window runs this profile's engine, try to take over this often.
+LOCK_RETRY_MS = 5_000
 
 
 class Connection(StrEnum):
@@ -97,6 +100,8 @@ class SyncController(QObject):
     paused_changed = Signal(bool)
     crashed = Signal(str, str)
     stopped = Signal()  # the sync thread has ended (after stop())
+    engine_elsewhere = Signal(str)  # another process or window runs the engine: who, plainly
+    engine_here = Signal()  # this window runs the engine (after waiting for another)
     _run_requested = Signal(bool)  # to the worker, queued onto the sync thread
 
     def __init__(
@@ -132,6 +137,11 @@ class SyncController(QObject):
         self._paused = False
         self._stopping = False
         self.total = 0
+        # One engine per profile: held while the sync thread runs, so a second window or a
+        # `bookbridge sync` beside this one does not send the same work twice.
+        self._lock = EngineLock(profile.paths.folder, profile.name, "the Bookbridge window")
+        self._lock_retry = QTimer(self, interval=LOCK_RETRY_MS)
+        self._lock_retry.timeout.connect(self.start)
 
     # -- state -------------------------------------------------------------------------
 
@@ -149,6 +159,15 @@ class SyncController(QObject):
         """Start the sync thread and the automatic runs, with a first run now."""
         if self._started or self._stopping:
             return
+        holder = self._lock.try_acquire()
+        if holder is not None:  # another one runs the engine; this window only shows the data
+            if not self._lock_retry.isActive():
+                self.engine_elsewhere.emit(str(EngineBusy(self._profile.name, holder)))
+                self._lock_retry.start()
+            return
+        if self._lock_retry.isActive():
+            self._lock_retry.stop()
+            self.engine_here.emit()
         self._started = True
         self._thread.start()
         self.connection_changed.emit(Connection.CONNECTING.value, "")
@@ -192,6 +211,7 @@ class SyncController(QObject):
         """Stop for good. True when the thread has ended; otherwise `stopped` follows once
         the request in progress is finished."""
         self._stopping = True
+        self._lock_retry.stop()
         self._timer.stop()
         self._due.stop()
         self._again = None
@@ -214,6 +234,7 @@ class SyncController(QObject):
         if self._thread.isRunning():
             self._thread.quit()
             self._thread.wait()
+        self._lock.release()
 
     @Slot(object)
     def _on_worker_event(self, event: EngineEvent) -> None:

@@ -11,6 +11,7 @@ from app.db.models import ActivityEntry, Customer
 from app.db.session import Profile
 from app.sandbox.qbo import QboSandbox
 from app.services.list_actions import balances
+from app.services.list_queries import LinkStatus
 from app.sync.links import break_link, record_link
 from app.ui.main_window import MainWindow
 from app.ui.models.records_model import Columns, ItemColumns
@@ -198,3 +199,21 @@ def test_vendors_are_imported_and_listed_with_their_currency(
     assert cell(tab, "Northwind Paper Co.", Columns.NAME, Columns.USES) == "2"
     press(qtbot, tab.import_action)
     qtbot.waitUntil(lambda: link_state(tab, "Northwind Paper Co.") == "Linked", timeout=10_000)
+
+
+def test_a_link_state_chip_filters_the_customers(
+    qtbot: QtBot, window: MainWindow, sandbox: QboSandbox
+) -> None:
+    # The chip hands the filter its state as the enum (a Qt property once turned it into a
+    # plain string, and the background read failed with a crash dialog).
+    sandbox.create("Customer", {"DisplayName": "Harbor Gifts"})
+    tab = show(qtbot, window, window.customers)
+    press(qtbot, tab.import_action)
+    qtbot.waitUntil(lambda: "Harbor Gifts" in column(tab, Columns.NAME), timeout=10_000)
+    wait_link(qtbot, tab, "Harbor Gifts", "Linked")
+    assert tab.chips is not None
+    tab.chips.button(LinkStatus.LINKED).click()
+    assert tab.current_filter().status is LinkStatus.LINKED
+    qtbot.waitUntil(lambda: not tab.model.loading and column(tab, Columns.NAME) == ["Harbor Gifts"])
+    tab.chips.button(None).click()
+    qtbot.waitUntil(lambda: not tab.model.loading and "Sean O'Brien" in column(tab, Columns.NAME))

@@ -75,7 +75,7 @@ def line_amount(
 
 def compute_totals(txn: TxnRecord) -> None:
     """Subtotal and sales tax of a transaction from its lines."""
-    if txn.kind == "Bill":
+    if txn.kind in ("Bill", "VendorCredit"):
         txn.subtotal = sum((line.amount for line in txn.lines), ZERO)
         txn.sales_tax_total = ZERO
         return
@@ -88,8 +88,8 @@ def compute_totals(txn: TxnRecord) -> None:
 
 
 def open_amount(txn: TxnRecord) -> Decimal:
-    """What is still owed on it (no payments are modelled): invoices and bills in full."""
-    return txn.total
+    """What is still owed on it: no money payments are modelled, only credits set (W4)."""
+    return txn.total - txn.credit_applied
 
 
 def customer_balance(store: Store, customer: ListRecord, *, with_jobs: bool) -> Decimal:
@@ -100,13 +100,16 @@ def customer_balance(store: Store, customer: ListRecord, *, with_jobs: bool) -> 
     total = ZERO
     for txn in store.txns_of(("Invoice", "CreditMemo")):
         if txn.entity_id in ids:
-            total += open_amount(txn) if txn.kind == "Invoice" else -txn.total
+            total += open_amount(txn) if txn.kind == "Invoice" else -open_amount(txn)
     return total
 
 
 def vendor_balance(store: Store, vendor: ListRecord) -> Decimal:
+    """Open bills less the vendor's credits."""
     return sum(
-        (open_amount(t) for t in store.txns_of(("Bill",)) if t.entity_id == vendor.list_id), ZERO
+        (open_amount(t) if t.kind == "Bill" else -t.total
+         for t in store.txns_of(("Bill", "VendorCredit")) if t.entity_id == vendor.list_id),
+        ZERO,
     )
 
 
@@ -116,7 +119,8 @@ def account_balance(store: Store, account: ListRecord) -> Decimal:
     for txn in store.txns.values():
         if txn.account_id != account.list_id:
             continue
-        total += -txn.total if txn.kind == "CreditMemo" else open_amount(txn)
+        total += -open_amount(txn) if txn.kind in ("CreditMemo", "VendorCredit") \
+            else open_amount(txn)
     return total
 
 
@@ -125,7 +129,7 @@ def quantity_on_hand(store: Store, item: ListRecord) -> Decimal:
     opening = item.fields.get("QuantityOnHand")
     on_hand = (number(opening[0]) if opening else None) or ZERO
     for txn in store.txns.values():
-        sign = {"Bill": 1, "Invoice": -1, "CreditMemo": 1}.get(txn.kind)
+        sign = {"Bill": 1, "Invoice": -1, "CreditMemo": 1, "VendorCredit": -1}.get(txn.kind)
         if sign is None:
             continue
         for line in txn.lines:

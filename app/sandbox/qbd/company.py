@@ -27,7 +27,7 @@ from typing import Any
 
 from lxml import etree
 
-from app.sandbox.qbd import info, lists, queries, status, transactions
+from app.sandbox.qbd import credits, info, journal, lists, queries, status, transactions
 from app.sandbox.qbd.ids import IdFactory
 from app.sandbox.qbd.iterators import Iterators
 from app.sandbox.qbd.records import ITEM_KINDS, TXN_KINDS, ListRecord, Store
@@ -50,10 +50,15 @@ HANDLERS: dict[str, Handler] = {
         "Customer", "Vendor", "Account", *[k for k in ITEM_KINDS if k != "ItemSalesTax"])},
     "CustomerModRq": lists.modify,
     "VendorModRq": lists.modify,
+    # Items are made inactive (and active again) with their Mod: undo of a run (F4).
+    **{f"{kind}ModRq": lists.modify for kind in ITEM_KINDS if kind != "ItemSalesTax"},
     **{f"{kind}AddRq": transactions.add for kind in TXN_KINDS},
     **{f"{kind}ModRq": transactions.modify for kind in TXN_KINDS},
     **dict.fromkeys(queries.LIST_QUERIES, queries.list_query),
     **dict.fromkeys(queries.TXN_QUERIES, queries.txn_query),
+    "JournalEntryAddRq": journal.add,  # the opening inventory balance (F3)
+    "ReceivePaymentAddRq": credits.receive_payment_add,  # a credit memo set on its invoice
+    "JournalEntryQueryRq": journal.query,
 }
 
 

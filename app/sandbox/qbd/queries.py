@@ -34,7 +34,8 @@ LIST_QUERIES: dict[str, tuple[str, ...]] = {
     "StandardTermsQueryRq": ("StandardTerms",),
     "TemplateQueryRq": ("Template",),
 }
-TXN_QUERIES = {f"{kind}QueryRq": kind for kind in ("Invoice", "SalesOrder", "CreditMemo", "Bill")}
+TXN_QUERIES = {f"{kind}QueryRq": kind for kind in (
+    "Invoice", "SalesOrder", "CreditMemo", "Bill", "VendorCredit")}
 
 
 def list_query(company: QbdCompany, request: etree._Element) -> Reply:

@@ -17,7 +17,10 @@ ITEM_KINDS = (
 )
 # Customers, vendors, employees and "other names" share one name space (status 3100).
 NAME_KINDS = ("Customer", "Vendor", "Employee", "OtherName")
-TXN_KINDS = ("Invoice", "SalesOrder", "CreditMemo", "Bill")
+TXN_KINDS = ("Invoice", "SalesOrder", "CreditMemo", "Bill", "VendorCredit")
+# Purchase forms: a vendor, an A/P account, expense and item lines (a vendor credit reverses
+# a bill: Bookbridge's undo of a bill in a closed period, F4).
+PURCHASE_KINDS = ("Bill", "VendorCredit")
 
 
 def fields_of(element: etree._Element, skip: Iterable[str] = ()) -> Fields:
@@ -96,6 +99,11 @@ class TxnRecord:
     sales_tax_total: Decimal = Decimal("0")
     lines: list[Line] = field(default_factory=list)
     fields: Fields = field(default_factory=dict)
+    # Credits set between invoices and credit memos (ReceivePaymentAdd SetCredit, W4): on an
+    # invoice what credits paid of it, on a credit memo how much of it is used; the links
+    # are (other TxnID, amount). See app/sandbox/qbd/credits.py.
+    credit_applied: Decimal = Decimal("0")
+    credit_links: list[tuple[str, Decimal]] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:

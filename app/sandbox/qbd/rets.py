@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from app.sandbox.qbd import amounts
-from app.sandbox.qbd.records import Line, ListRecord, TxnRecord
+from app.sandbox.qbd.records import PURCHASE_KINDS, Line, ListRecord, TxnRecord
 from app.sandbox.qbd.xmlkit import amount, flag, leaf, price, quantity, round_money
 
 if TYPE_CHECKING:
@@ -92,8 +92,8 @@ def txn_ret(company: QbdCompany, txn: TxnRecord, *, lines: bool = True) -> etree
     store = company.store
     resolver = company.resolver
     entity = store.lists[txn.entity_id]
-    entity_tag = "VendorRef" if txn.kind == "Bill" else "CustomerRef"
-    account_tag = "APAccountRef" if txn.kind == "Bill" else "ARAccountRef"
+    entity_tag = "VendorRef" if txn.kind in PURCHASE_KINDS else "CustomerRef"
+    account_tag = "APAccountRef" if txn.kind in PURCHASE_KINDS else "ARAccountRef"
     computed = _one(
         TxnID=leaf("TxnID", txn.txn_id),
         TimeCreated=leaf("TimeCreated", txn.time_created),
@@ -123,21 +123,27 @@ def _totals(company: QbdCompany, txn: TxnRecord) -> dict[str, list[etree._Elemen
                       OpenAmount=leaf("OpenAmount", amount(total)),
                       IsPaid=leaf("IsPaid", flag(total == 0)))
         home_tag = "AmountDueInHomeCurrency"
+    elif txn.kind == "VendorCredit":
+        values.update(CreditAmount=leaf("CreditAmount", amount(total)),
+                      OpenAmount=leaf("OpenAmount", amount(total)))
+        home_tag = "CreditAmountInHomeCurrency"
     else:
         values.update(Subtotal=leaf("Subtotal", amount(txn.subtotal)),
                       SalesTaxTotal=leaf("SalesTaxTotal", amount(txn.sales_tax_total)),
                       SalesTaxPercentage=leaf("SalesTaxPercentage",
                                               price(txn.sales_tax_percent or amounts.ZERO)))
-        if txn.kind == "Invoice":
-            values.update(AppliedAmount=leaf("AppliedAmount", "0.00"),
-                          BalanceRemaining=leaf("BalanceRemaining", amount(total)),
-                          IsPaid=leaf("IsPaid", flag(total == 0)),
+        if txn.kind == "Invoice":  # credits set on it are applied (negative, as QB shows)
+            values.update(AppliedAmount=leaf("AppliedAmount", amount(-txn.credit_applied)),
+                          BalanceRemaining=leaf("BalanceRemaining",
+                                                amount(total - txn.credit_applied)),
+                          IsPaid=leaf("IsPaid", flag(total - txn.credit_applied == 0)),
                           IsPending=leaf("IsPending", "false"),
                           IsFinanceCharge=leaf("IsFinanceCharge", "false"))
             home_tag = "BalanceRemainingInHomeCurrency"
         elif txn.kind == "CreditMemo":
             values.update(TotalAmount=leaf("TotalAmount", amount(total)),
-                          CreditRemaining=leaf("CreditRemaining", amount(total)),
+                          CreditRemaining=leaf("CreditRemaining",
+                                               amount(total - txn.credit_applied)),
                           IsPending=leaf("IsPending", "false"))
             home_tag = "CreditRemainingInHomeCurrency"
         else:
@@ -147,7 +153,7 @@ def _totals(company: QbdCompany, txn: TxnRecord) -> dict[str, list[etree._Elemen
             home_tag = "TotalAmountInHomeCurrency"
     result = _one(**values)
     for tag in ("IsToBePrinted", "IsToBeEmailed"):
-        if txn.kind != "Bill" and tag not in txn.fields:
+        if txn.kind not in PURCHASE_KINDS and tag not in txn.fields:
             result[tag] = [leaf(tag, "false")]
     tax_item = company.store.lists.get(txn.sales_tax_item_id or "")
     if tax_item is not None:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from app.sandbox.qbd import amounts, status, txnlines
-from app.sandbox.qbd.records import ListRecord, TxnRecord, fields_of
+from app.sandbox.qbd import amounts, credits, status, txnlines
+from app.sandbox.qbd.records import PURCHASE_KINDS, ListRecord, TxnRecord, fields_of
 from app.sandbox.qbd.refs import REF_KINDS
 from app.sandbox.qbd.reply import Reply
 from app.sandbox.qbd.rets import txn_ret
@@ -27,7 +27,8 @@ _HANDLED = frozenset({
     "TxnDate", "RefNumber", "ItemSalesTaxRef", "ExchangeRate", "ExternalGUID", "LinkToTxnID",
     "SetCredit", "ClearExpenseLines", "ClearItemLines",
 })
-_ACCOUNT_TYPE = {"Bill": "AccountsPayable", "Invoice": "AccountsReceivable",
+_ACCOUNT_TYPE = {"Bill": "AccountsPayable", "VendorCredit": "AccountsPayable",
+                 "Invoice": "AccountsReceivable",
                  "CreditMemo": "AccountsReceivable"}
 _LABEL = {"AccountsPayable": ("A/P", "Accounts Payable"),
           "AccountsReceivable": ("A/R", "Accounts Receivable")}
@@ -81,6 +82,7 @@ def delete(company: QbdCompany, request: etree._Element) -> Reply:
     if txn is None or txn.kind != kind:
         raise status.not_found(txn_id)
     company.check_open_period(txn.txn_date, kind)
+    credits.forget(company, txn)  # credits set on it go back (W4)
     del company.store.txns[txn_id]
     answer = [leaf("TxnDelType", kind), leaf("TxnID", txn_id),
               leaf("TimeDeleted", company.ids.stamp())]
@@ -93,7 +95,7 @@ def _apply(
     company: QbdCompany, kind: str, body: etree._Element, txn: TxnRecord, *, is_add: bool
 ) -> TxnRecord:
     """Check everything the request says, then write it onto `txn` (a fresh or copied one)."""
-    entity_tag = "VendorRef" if kind == "Bill" else "CustomerRef"
+    entity_tag = "VendorRef" if kind in PURCHASE_KINDS else "CustomerRef"
     entity = company.resolver.resolve_child(body, entity_tag, kind)
     if entity is not None:
         txn.entity_id = entity.list_id
@@ -108,7 +110,7 @@ def _apply(
     ref_number = text(clean_tree(body), "RefNumber")
     if ref_number:
         txn.ref_number = ref_number
-    elif is_add and kind != "Bill":  # QuickBooks numbers sales forms; bills keep none
+    elif is_add and kind not in PURCHASE_KINDS:  # QuickBooks numbers sales forms only
         txn.ref_number = _next_ref_number(company, kind)
     tax_item = company.resolver.resolve_child(body, "ItemSalesTaxRef", kind)
     if tax_item is not None:
@@ -131,7 +133,7 @@ def _apply(
     txn.lines = txnlines.build_all(company, body, kind, None if is_add else txn.lines)
     amounts.compute_totals(txn)
     recompute_due = is_add or body.find("TxnDate") is not None or body.find("TermsRef") is not None
-    if body.find("DueDate") is None and recompute_due:
+    if body.find("DueDate") is None and recompute_due and kind != "VendorCredit":
         txn.fields["DueDate"] = [leaf("DueDate", _due_date(company, txn, entity).isoformat())]
     return txn
 
@@ -156,7 +158,7 @@ def _account(
     is_add: bool,
 ) -> ListRecord:
     """The A/R or A/P account: as sent (right type, entity's currency) or the default one."""
-    tag = "APAccountRef" if kind == "Bill" else "ARAccountRef"
+    tag = "APAccountRef" if kind in PURCHASE_KINDS else "ARAccountRef"
     wanted = _ACCOUNT_TYPE[kind]
     short, _ = _LABEL[wanted]
     ref = body.find(tag)
@@ -172,7 +174,7 @@ def _account(
             "Account", shown, kind, f"The account is not an {short} account."
         )
     if company.multicurrency and account.currency_id != txn.currency_id:
-        party = "vendor" if kind == "Bill" else "customer"
+        party = "vendor" if kind in PURCHASE_KINDS else "customer"
         raise status.invalid_reference(
             "Account", shown, kind,
             f"The currency of the {short} account does not match the {party}'s currency.",

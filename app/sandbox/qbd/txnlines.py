@@ -22,6 +22,7 @@ LINE_KINDS = {
     "SalesOrder": ("SalesOrderLine",),
     "CreditMemo": ("CreditMemoLine",),
     "Bill": ("ExpenseLine", "ItemLine"),
+    "VendorCredit": ("ExpenseLine", "ItemLine"),
 }
 _PRICING = ("Quantity", "Rate", "RatePercent", "Cost", "ItemRef")
 

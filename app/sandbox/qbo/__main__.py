@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
-import threading
 
 from app.sandbox.qbo.clock import SandboxClock
 from app.sandbox.qbo.server import QboSandbox
+from app.sandbox.running import announce_and_wait
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,13 +21,8 @@ def main(argv: list[str] | None = None) -> int:
         args.port, SandboxClock(speed=args.speed), multicurrency=args.multicurrency,
         close_date=args.close_date,
     ).start()
-    done = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: done.set())
-    sys.stdout.write(json.dumps(sandbox.connection_info()) + "\n")
-    sys.stdout.flush()
     try:
-        done.wait()
+        announce_and_wait(sandbox.connection_info())
     finally:
         sandbox.stop()
     return 0

@@ -139,6 +139,16 @@ class Company:
         if amount > invoice.get("Balance", Decimal("0")):
             raise errors.business(f"The payment exceeds the open balance of {invoice_id}")
 
+    def check_available_credit(self, memo_id: str, customer_id: str, amount: Decimal) -> None:
+        """A credit memo a payment applies: the customer's, with that much credit left."""
+        memo = self.records["CreditMemo"].get(memo_id)
+        if memo is None:
+            raise errors.invalid_reference("LinkedTxn", "CreditMemo", memo_id)
+        if ref_value(memo, "CustomerRef") != customer_id:
+            raise errors.cannot_link(f"Credit memo {memo_id} belongs to another customer")
+        if amount > memo.get("RemainingCredit", Decimal("0")):
+            raise errors.business(f"The amount exceeds the credit left on {memo_id}")
+
     # -- journal ------------------------------------------------------------------------
     def _put(self, entity: str, record: Record) -> None:
         rid = str(record["Id"])
@@ -313,6 +323,10 @@ class Company:
             link.get("TxnType") == "Payment" for link in old.get("LinkedTxn") or []
         ):
             raise errors.business("This invoice has payments applied; delete them first")
+        if entity == "CreditMemo" and any(  # assumed to behave as an invoice does (W4)
+            link.get("TxnType") == "Payment" for link in old.get("LinkedTxn") or []
+        ):
+            raise errors.business("This credit memo is applied by a payment; delete it first")
         self._effects(entity, old, -1)
         self._remove(entity, old["Id"])
         self._effects_done(entity, old)
@@ -359,6 +373,8 @@ class Company:
                 for link in line.get("LinkedTxn") or []:
                     if link.get("TxnType") == "Invoice":
                         self._apply_payment(record, str(link.get("TxnId")), line, sign)
+                    elif link.get("TxnType") == "CreditMemo":
+                        self._use_credit(record, str(link.get("TxnId")), line, sign)
         if sign > 0:
             self._effects_done(entity, record)
 
@@ -367,7 +383,7 @@ class Company:
             customer = ref_value(record, "CustomerRef")
             if customer is not None:
                 self._refresh_balance(customer)
-        elif entity == "Bill":
+        elif entity in ("Bill", "VendorCredit"):
             vendor = ref_value(record, "VendorRef")
             if vendor is not None:
                 self._refresh_vendor(vendor)
@@ -411,6 +427,24 @@ class Company:
             invoice.pop("LinkedTxn")
         self._bump("Invoice", invoice)
 
+    def _use_credit(self, payment: Record, memo_id: str, line: Record, sign: int) -> None:
+        """A payment that applies a credit memo uses up (or, undone, gives back) its credit."""
+        current = self.records["CreditMemo"].get(memo_id)
+        if current is None:
+            return
+        memo = copy.deepcopy(current)
+        amount = Decimal(str(line.get("Amount") or 0))
+        memo["RemainingCredit"] = memo.get("RemainingCredit", Decimal("0")) - sign * amount
+        memo["Balance"] = memo["RemainingCredit"]
+        links = [link for link in memo.get("LinkedTxn") or []
+                 if not (link.get("TxnType") == "Payment" and link.get("TxnId") == payment["Id"])]
+        if sign > 0:
+            links.append({"TxnId": payment["Id"], "TxnType": "Payment"})
+        memo["LinkedTxn"] = links
+        if not links:
+            memo.pop("LinkedTxn")
+        self._bump("CreditMemo", memo)
+
     def _refresh_balance(self, customer_id: str) -> None:
         """Customer.Balance: open invoices less unapplied credits and payments ([REF])."""
         current = self.records["Customer"].get(customer_id)
@@ -437,6 +471,11 @@ class Company:
         total = sum(
             (Decimal(str(bill.get("Balance") or 0)) for bill in self.records["Bill"].values()
              if ref_value(bill, "VendorRef") == vendor_id),
+            Decimal("0"),
+        ) - sum(
+            (Decimal(str(credit.get("TotalAmt") or 0))
+             for credit in self.records["VendorCredit"].values()
+             if ref_value(credit, "VendorRef") == vendor_id),
             Decimal("0"),
         )
         if current.get("Balance") != total:

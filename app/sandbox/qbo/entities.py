@@ -6,7 +6,13 @@ from __future__ import annotations
 # transactions only").
 LIST_ENTITIES = ("Customer", "Vendor", "Employee", "Item", "Account")
 # Transactions: created, updated, deleted (POST ?operation=delete).
-TXN_ENTITIES = ("Invoice", "Estimate", "Bill", "CreditMemo", "Payment")
+# VendorCredit: a credit from a vendor, the reverse of a bill (Intuit API reference, VendorCredit
+# entity; Bookbridge's undo of a bill in a closed period, F4).
+# JournalEntry: debit and credit lines on accounts (Intuit API reference; the opening
+# inventory balance, F3; see journal.py).
+TXN_ENTITIES: tuple[str, ...] = (
+    "Invoice", "Estimate", "Bill", "CreditMemo", "Payment", "VendorCredit", "JournalEntry",
+)
 # One record per company, read by path and updated with SyncToken.
 SINGLETONS = ("CompanyInfo", "Preferences")
 ALL_ENTITIES = LIST_ENTITIES + TXN_ENTITIES + SINGLETONS
@@ -39,6 +45,8 @@ FILTERABLE: dict[str, tuple[str, ...]] = {
     "Estimate": _COMMON + _TXN + ("CustomerRef", "TxnStatus"),
     "CreditMemo": _COMMON + _TXN + ("CustomerRef", "Balance", "RemainingCredit"),
     "Bill": _COMMON + _TXN + ("VendorRef", "Balance", "APAccountRef"),
+    "VendorCredit": _COMMON + _TXN + ("VendorRef", "APAccountRef"),
+    "JournalEntry": _COMMON + _TXN + ("Adjustment",),
     "Payment": _COMMON + ("TxnDate", "TotalAmt", "CustomerRef", "UnappliedAmt", "CurrencyRef"),
     "CompanyInfo": _COMMON + ("CompanyName", "Country"),
     "Preferences": _COMMON,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from app.sandbox.qbo import amounts, errors
+from app.sandbox.qbo import amounts, errors, journal
 from app.sandbox.qbo.entities import PAYABLES, PEOPLE, SALES
 from app.sandbox.qbo.validate import (
     ITEM_NAME_MAX,
@@ -40,8 +40,12 @@ def prepare(
         _sales(company, entity, record, old, options)
     elif entity == "Bill":
         _bill(company, record, old, options)
+    elif entity == "VendorCredit":
+        _vendor_credit(company, record)
     elif entity == "Payment":
         _payment(company, record, old)
+    elif entity == "JournalEntry":
+        journal.prepare(company, record, _txn_common)
 
 
 def _active(record: Record) -> None:
@@ -266,6 +270,25 @@ def _bill(company: Company, record: Record, old: Record | None, options: set[str
         company.check_doc_number("Bill", record, "VendorRef")
 
 
+def _vendor_credit(company: Company, record: Record) -> None:
+    """VendorCredit: a bill's shape (VendorRef, APAccountRef, expense and item lines) without
+    DueDate or Balance; TotalAmt is what the vendor owes back ([REF] VendorCredit)."""
+    _txn_common(company, record)
+    record.pop("DueDate", None)
+    vendor_id = ref_value(record, "VendorRef")
+    if vendor_id is None:
+        raise errors.required("VendorRef")
+    vendor = company.resolve("Vendor", "VendorRef", vendor_id)
+    record["VendorRef"] = {"value": vendor_id, "name": vendor["DisplayName"]}
+    code = _party_currency(company, record, vendor, "VendorRef")
+    _payables(company, record, code)
+    lines, net = amounts.bill_lines(record.get("Line"), company.resolve)
+    record["Line"] = lines
+    total = money(net)
+    record["TotalAmt"] = total
+    _exchange(company, record, code, total)
+
+
 def _payment(company: Company, record: Record, old: Record | None) -> None:
     txn_date = date("TxnDate", record.get("TxnDate") or company.clock.today().isoformat())
     record["TxnDate"] = txn_date
@@ -285,12 +308,20 @@ def _payment(company: Company, record: Record, old: Record | None) -> None:
     applied = Decimal("0")
     for line in lines:
         amount = optional_number(line.get("Amount"), "Line.Amount") or Decimal("0")
+        credit = False
         for link in line.get("LinkedTxn") or []:
+            if link.get("TxnType") == "CreditMemo":
+                # A credit memo applied to an invoice through a payment: its line's amount
+                # is used up from the credit, not paid in (TotalAmt 0 when only credits
+                # pay the invoice; Intuit Payment LinkedTxn TxnType CreditMemo).
+                company.check_available_credit(str(link.get("TxnId")), customer_id, amount)
+                credit = True
+                continue
             if link.get("TxnType") != "Invoice":
                 raise errors.cannot_link(f"A payment can't be linked to a {link.get('TxnType')}")
             company.check_payable_invoice(str(link.get("TxnId")), customer_id, amount, record)
         line["Amount"] = amount
-        applied += amount
+        applied += -amount if credit else amount
     if applied > total:
         raise errors.business("The amounts applied exceed the payment's total", "Line")
     record["Line"] = lines

@@ -18,6 +18,9 @@ _ACCOUNTS = (
     ("Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
     ("Office Expenses", "Expense", "OfficeGeneralAdministrativeExpenses"),
     ("Shipping and delivery expense", "Expense", "ShippingFreightDelivery"),
+    # Every QBO company has it; opening balances post against it (Intuit .NET SDK
+    # DetailAccountType.OpeningBalanceEquity under AccountType Equity).
+    ("Opening Balance Equity", "Equity", "OpeningBalanceEquity"),
 )
 
 

@@ -9,6 +9,7 @@ derived from the job's idempotency key, so an Add whose answer was lost is recog
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -28,6 +29,8 @@ from app.sync.documents import (
     SalesDoc,
     WriteResult,
 )
+from app.sync.journal import JournalEntryDoc
+from app.sync.qbd import journal
 from app.sync.qbd.qbxml import (
     BuiltRequest,
     MalformedReply,
@@ -46,6 +49,7 @@ from app.sync.qbd.qbxml import (
     parse_reply,
     party_add,
     party_mod,
+    periods,
     preferences_query,
     rets,
     sales_add,
@@ -55,6 +59,7 @@ from app.sync.qbd.qbxml import (
     txn_query,
 )
 from app.sync.qbd.qbxml import limits as qb_limits
+from app.sync.qbd.qbxml.credits import apply_credit
 from app.sync.qbd.transport import Transport
 from app.sync.qbd.webconnector.rendezvous import RequestFailed
 
@@ -376,8 +381,91 @@ class QbdBackend:
                 results[index] = exc
         if built:
             self._write(docs, built, results)
+            self._apply_credits(docs, results)
         return [r if r is not None else BackendError(ErrorKind.UNAVAILABLE, _LOST_ANSWER)
                 for r in results]
+
+    def _apply_credits(
+        self, docs: Sequence[tuple[str, Document]],
+        results: list[WriteResult | BackendError | None],
+    ) -> None:
+        """Set each new refund credit memo on its invoice (W4): one message set reads the
+        invoices' open balances, one more applies the credits (app/sync/qbd/qbxml/credits.py).
+        At most the open balance is applied; the rest stays as the customer's credit. A
+        failure here never undoes the credit memo: its result carries a note instead."""
+        todo: list[tuple[int, SalesDoc, WriteResult]] = []
+        for index, (_key, doc) in enumerate(docs):
+            result = results[index]
+            if (isinstance(doc, SalesDoc) and doc.kind is DocKind.CREDIT_MEMO
+                    and doc.linked_invoice is not None and isinstance(result, WriteResult)):
+                todo.append((index, doc, result))
+        if not todo:
+            return
+
+        def note(index: int, text: str) -> None:
+            result = results[index]
+            assert isinstance(result, WriteResult)
+            results[index] = replace(result, note=text)
+
+        try:
+            reads = self._send([
+                (f"inv{n}", txn_query(DocKind.INVOICE, txn_ids=[doc.linked_invoice.remote_id],
+                                      include=("TxnID", "BalanceRemaining")))
+                for n, (_i, doc, _r) in enumerate(todo) if doc.linked_invoice is not None
+            ])
+        except BackendError as exc:
+            for index, _doc, _result in todo:
+                note(index, f"not applied to its invoice ({exc.message}): apply it in "
+                            "QuickBooks (Receive Payments)")
+            return
+        applies: list[tuple[int, str, BuiltRequest, str, Decimal, Decimal]] = []
+        for n, (index, doc, result) in enumerate(todo):
+            assert doc.linked_invoice is not None
+            label = doc.linked_invoice.name or doc.linked_invoice.remote_id
+            response = reads.for_request(f"inv{n}")
+            ret = response.ret if response is not None and response.ok else None
+            if ret is None:
+                note(index, f"invoice {label} is no longer in QuickBooks: the credit stays "
+                            "on the customer's account")
+                continue
+            balance = Decimal(ret.findtext("BalanceRemaining") or "0")
+            amount = min(balance, doc.total)
+            if amount <= 0:
+                note(index, f"invoice {label} has no open balance: the credit stays on the "
+                            "customer's account")
+                continue
+            built_apply = apply_credit(
+                doc.customer, doc.txn_date, doc.linked_invoice.remote_id, result.remote_id,
+                amount, f"Credit memo {doc.number} applied to invoice {label}",
+            )
+            applies.append((index, f"apply{n}", built_apply, label, amount, doc.total))
+        if not applies:
+            return
+        try:
+            reply = self._send([(rid, built_apply) for _i, rid, built_apply, *_ in applies])
+        except BackendError as exc:
+            for index, *_rest in applies:
+                note(index, f"not applied to its invoice ({exc.message}): apply it in "
+                            "QuickBooks (Receive Payments)")
+            return
+        for index, rid, _built, label, amount, total in applies:
+            response = reply.for_request(rid)
+            failure = BackendError(ErrorKind.UNAVAILABLE, "no answer") if response is None \
+                else response.error()
+            if failure is not None:
+                note(index, f"not applied to invoice {label} ({failure.message}): apply it "
+                            "in QuickBooks (Receive Payments)")
+            elif amount < total:
+                note(index, f"{amount} applied to invoice {label}; the other "
+                            f"{total - amount} stays on the customer's account")
+            else:
+                note(index, f"applied to invoice {label}")
+
+    def post_journal_entry(
+        self, entry: JournalEntryDoc, key: str, *, maybe_sent: bool = False
+    ) -> WriteResult:
+        """Post a balanced journal entry once (F3); see app/sync/qbd/journal.py."""
+        return journal.post(self._query, self._ask, entry, key, maybe_sent=maybe_sent)
 
     def _build(self, key: str, doc: Document) -> BuiltRequest:
         guid = external_guid(key)
@@ -545,6 +633,64 @@ class QbdBackend:
             if current is None or not current.active or not current.version:
                 return
             failure = self._ask(set_active(list_name, remote_id, current.version, False)).error()
+        if failure is not None and failure.kind is not ErrorKind.NOT_FOUND:
+            raise failure
+
+    # -- reconciliation and undo (issue 8, F4) --------------------------------------------
+
+    def list_documents(
+        self, kind: DocKind, start: dt.date, end: dt.date
+    ) -> Iterator[list[RemoteRecord]]:
+        """Pages of the documents of `kind` dated start..end, through an iterator walked to
+        its end in one session (TxnDateRangeFilter; qbxmlops130.xsd TxnFilter)."""
+        if kind.is_list:
+            raise ValueError(f"{kind} is not a document")
+        built = periods.dated_query(kind, start, end, max_returned=self.page_size,
+                                    iterator="Start")
+        response = self._query(built, expected_remaining=1)
+        while True:
+            page = [self._record(kind, ret) for ret in response.rets]
+            if page:
+                yield page
+            if not response.has_more:
+                return
+            pages_left = -(-(response.iterator_remaining or 0) // self.page_size)
+            built = periods.dated_query(kind, start, end, max_returned=self.page_size,
+                                        iterator="Continue", iterator_id=response.iterator_id)
+            response = self._query(built, expected_remaining=max(pages_left - 1, 0))
+
+    def find_reversal(self, of_kind: DocKind, number: str, key: str) -> RemoteRecord | None:
+        """The credit memo / vendor credit Bookbridge sent with this key to reverse a
+        document, found by RefNumber and our ExternalGUID; None when it never arrived."""
+        response = self._query(periods.reversal_lookup(of_kind, [number]))
+        guid = external_guid(key).upper()
+        for ret in response.rets:
+            found = self._record(of_kind, ret)
+            if (found.extra.get("external_guid") or "").upper() == guid:
+                return found
+        return None
+
+    def delete_reversal(self, of_kind: DocKind, remote_id: str, key: str) -> None:
+        """TxnDel of a reversing credit memo / vendor credit; already gone counts as done."""
+        response = self._ask(periods.reversal_del(of_kind, remote_id))
+        failure = response.error()
+        if failure is not None and failure.kind is not ErrorKind.NOT_FOUND:
+            raise failure
+
+    def set_active(self, kind: DocKind, remote_id: str, active: bool) -> None:
+        """Make a customer, vendor, item or account active again (or inactive); a record
+        already so, or gone, is left alone (undo of an undo, F4)."""
+        if not active:
+            self._deactivate(kind, remote_id, None)
+            return
+        self._known.clear()
+        current = self.get(kind, remote_id)
+        if current is None or current.active or not current.version:
+            return
+        list_name = _LIST_NAMES.get(kind) or current.extra.get("item_list")
+        if not list_name:
+            raise MalformedReply(f"QuickBooks did not say what kind of {kind.value} this is")
+        failure = self._ask(set_active(list_name, remote_id, current.version, True)).error()
         if failure is not None and failure.kind is not ErrorKind.NOT_FOUND:
             raise failure
 

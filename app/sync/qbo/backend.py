@@ -6,13 +6,16 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 from app.db.enums import DocKind, ErrorKind
 from app.sync.backend import BackendError, CompanyInfo, Limits
-from app.sync.documents import Document, RemoteRecord, WriteResult
+from app.sync.documents import Document, Ref, RemoteRecord, SalesDoc, WriteResult
+from app.sync.journal import JournalEntryDoc
+from app.sync.qbo import journal
 from app.sync.qbo.batch import BatchOp, batch_request_id, chunks, run_batch
 from app.sync.qbo.client import MAX_REQUEST_ID, QboClient
 from app.sync.qbo.jsonio import to_decimal
@@ -37,6 +40,8 @@ _NAME_FIELD = {DocKind.CUSTOMER: "DisplayName", DocKind.VENDOR: "DisplayName",
                DocKind.ITEM: "Name", DocKind.ACCOUNT: "Name"}
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
 _GONE = (ErrorKind.NOT_FOUND, ErrorKind.INACTIVE)
+# The entity that reverses each document kind when a run is undone in a closed period (F4).
+_REVERSAL = {DocKind.INVOICE: "CreditMemo", DocKind.BILL: "VendorCredit"}
 
 
 def request_id_for(key: str) -> str:
@@ -207,7 +212,75 @@ class QboBackend:
             results[index] = self._write_one(key, payload)
         elif ready:
             self._write_chunks(ready, results)
+        self._apply_credits(docs, results)
         return [r if r is not None else BackendError(ErrorKind.UNAVAILABLE) for r in results]
+
+    def post_journal_entry(
+        self, entry: JournalEntryDoc, key: str, *, maybe_sent: bool = False
+    ) -> WriteResult:
+        """Post a balanced journal entry once (F3); see app/sync/qbo/journal.py."""
+        return journal.post(self.client, entry, key, request_id_for(key), maybe_sent=maybe_sent)
+
+    def _apply_credits(
+        self, docs: Sequence[tuple[str, Document]],
+        results: list[WriteResult | BackendError | None],
+    ) -> None:
+        """Tie each new refund credit memo to its invoice (W4).
+
+        QBO has no link field on a CreditMemo for this: a credit is applied to an invoice
+        by a Payment whose lines link both, the invoice (TxnType Invoice) and the credit
+        memo (TxnType CreditMemo), for the same amount, with TotalAmt 0 (Intuit Payment
+        entity, Line.LinkedTxn; Breadwinner "Applying Credit to an Invoice": "a zero-dollar
+        payment, which is the link between the Credit Memo and the Invoice"). At most the
+        invoice's open balance is applied; what is left stays as the customer's credit, and
+        the credit memo's memo names the invoice either way. A failure here never undoes
+        the credit memo: the result carries a note saying what to do.
+        """
+        for index, (key, doc) in enumerate(docs):
+            result = results[index]
+            if not (isinstance(doc, SalesDoc) and doc.kind is DocKind.CREDIT_MEMO
+                    and doc.linked_invoice is not None and isinstance(result, WriteResult)):
+                continue
+            note = self._apply_credit(key, doc, doc.linked_invoice, result)
+            if note:
+                results[index] = replace(result, note=note)
+
+    def _apply_credit(
+        self, key: str, doc: SalesDoc, invoice: Ref, memo: WriteResult
+    ) -> str | None:
+        label = invoice.name or invoice.remote_id
+        try:
+            data = self._read(DocKind.INVOICE, invoice.remote_id)
+            if data is None:
+                return (f"invoice {label} is no longer in QuickBooks: the credit stays on "
+                        "the customer's account")
+            balance = to_decimal(data.get("Balance")) or Decimal(0)
+            amount = min(balance, doc.total)
+            if amount <= 0:
+                return (f"invoice {label} has no open balance: the credit stays on the "
+                        "customer's account (refund it there or apply it to another invoice)")
+            body = {
+                "CustomerRef": {"value": doc.customer.remote_id},
+                "TxnDate": doc.txn_date.isoformat(),
+                "TotalAmt": Decimal(0),
+                "PrivateNote": f"Applies credit memo {doc.number} to invoice {label}",
+                "Line": [
+                    {"Amount": amount,
+                     "LinkedTxn": [{"TxnId": invoice.remote_id, "TxnType": "Invoice"}]},
+                    {"Amount": amount,
+                     "LinkedTxn": [{"TxnId": memo.remote_id, "TxnType": "CreditMemo"}]},
+                ],
+            }
+            reply = self.client.post("payment", body,
+                                     request_id=request_id_for(f"apply:{key}"))
+        except BackendError as exc:
+            return (f"the credit memo was not applied to invoice {label} ({exc.message}): "
+                    "apply it in QuickBooks (Receive payment)")
+        payment = (reply.get("Payment") or {}).get("Id")
+        note = f"applied to invoice {label} by payment {payment} (amount 0)"
+        if amount < doc.total:
+            note += f"; {amount} of it, the other {doc.total - amount} stays as credit"
+        return note
 
     def _write_one(self, key: str, payload: Payload) -> WriteResult | BackendError:
         request_id = request_id_for(key)
@@ -265,6 +338,8 @@ class QboBackend:
                 body[name_field] = data[name_field]
             self.client.post(entity.lower(), body, request_id=request_id)
             return
+        if kind is DocKind.CREDIT_MEMO and self._unapply_credit(remote_id, key):
+            version = None  # taking the credit off its invoice changed the SyncToken
         if version is None:
             current = self._read(kind, remote_id)
             if current is None:
@@ -277,6 +352,100 @@ class QboBackend:
         except BackendError as exc:
             if exc.kind is not ErrorKind.NOT_FOUND:
                 raise
+
+    def _unapply_credit(self, memo_id: str, key: str) -> bool:
+        """Delete the zero payments that applied this credit memo to an invoice (W4; see
+        _apply_credits) before the credit memo itself goes: a payment left behind would
+        point at nothing. A payment that received money is the user's and is left alone.
+        Returns whether any was deleted."""
+        memo = self._read(DocKind.CREDIT_MEMO, memo_id)
+        links = [link for link in (memo or {}).get("LinkedTxn") or []
+                 if link.get("TxnType") == "Payment" and link.get("TxnId")]
+        deleted = False
+        for link in links:
+            payment_id = str(link["TxnId"])
+            try:
+                reply = self.client.get(f"payment/{quote(payment_id, safe='')}")
+            except BackendError as exc:
+                if exc.kind in _GONE:
+                    continue
+                raise
+            payment = reply.get("Payment") or {}
+            if payment.get("status") == "Deleted" or to_decimal(payment.get("TotalAmt")):
+                continue
+            try:
+                self.client.post("payment", {"Id": payment_id,
+                                             "SyncToken": str(payment.get("SyncToken", "0"))},
+                                 params={"operation": "delete"},
+                                 request_id=request_id_for(f"unapply:{key}:{payment_id}"),
+                                 writing=False)
+            except BackendError as exc:
+                if exc.kind is not ErrorKind.NOT_FOUND:
+                    raise
+            deleted = True
+        return deleted
+
+    # -- reconciliation and undo (issue 8, F4) --------------------------------------------
+
+    def list_documents(
+        self, kind: DocKind, start: dt.date, end: dt.date
+    ) -> Iterator[list[RemoteRecord]]:
+        """Pages of the documents of `kind` dated start..end: `TxnDate >= ... AND TxnDate <=
+        ...` (TxnDate is filterable on transactions, reference §2), 1000 rows a page."""
+        if kind.is_list:
+            raise ValueError(f"{kind} is not a document")
+        query = (Query(ENTITY[kind]).where("TxnDate", ">=", start)
+                 .where("TxnDate", "<=", end).order_by("Id"))
+        for page in pages(self.client.query, query):
+            yield [record(kind, data) for data in page if data.get("status") != "Deleted"]
+
+    def find_reversal(self, of_kind: DocKind, number: str, key: str) -> RemoteRecord | None:
+        """The CreditMemo / VendorCredit with this DocNumber that reverses a document. QBO
+        keeps no key of ours: the write itself is replayed by requestid (DESIGN §2)."""
+        entity = _REVERSAL[of_kind]
+        query = Query(entity).where("DocNumber", "=", number)
+        found = rows(self.client.query(query.statement()), entity)
+        live = [d for d in found if d.get("status") != "Deleted"]
+        return record(of_kind, live[0]) if live else None
+
+    def delete_reversal(self, of_kind: DocKind, remote_id: str, key: str) -> None:
+        """Delete a reversing CreditMemo / VendorCredit (operation=delete); gone is done."""
+        entity = _REVERSAL[of_kind]
+        try:
+            data = self.client.get(f"{entity.lower()}/{quote(remote_id, safe='')}").get(entity)
+        except BackendError as exc:
+            if exc.kind in _GONE:
+                return
+            raise
+        if not isinstance(data, dict) or data.get("status") == "Deleted":
+            return
+        try:
+            self.client.post(entity.lower(), {"Id": remote_id,
+                                              "SyncToken": str(data.get("SyncToken", "0"))},
+                             params={"operation": "delete"},
+                             request_id=request_id_for(f"delete:{key}"), writing=False)
+        except BackendError as exc:
+            if exc.kind is not ErrorKind.NOT_FOUND:
+                raise
+
+    def set_active(self, kind: DocKind, remote_id: str, active: bool) -> None:
+        """Sparse update of Active on a list record ([REF]: lists are made inactive, never
+        deleted); a record already so is left alone."""
+        if not kind.is_list:
+            raise ValueError(f"{kind} is not a list")
+        if not active:
+            self.delete(kind, remote_id, None, f"inactive:{kind.value}:{remote_id}")
+            return
+        data = self._read(kind, remote_id)
+        if data is None or data.get("Active") is not False:
+            return
+        body: dict[str, Any] = {"Id": remote_id, "SyncToken": str(data.get("SyncToken", "0")),
+                                "sparse": True, "Active": True}
+        name_field = _NAME_FIELD[kind]
+        if data.get(name_field):
+            body[name_field] = data[name_field]
+        self.client.post(ENTITY[kind].lower(), body, request_id=request_id_for(
+            f"active:{kind.value}:{remote_id}:{body['SyncToken']}"))
 
 
 def _written(data: dict[str, Any], request_id: str) -> WriteResult:

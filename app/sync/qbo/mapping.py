@@ -111,7 +111,7 @@ def to_payload(doc: Document, prefs: QboPrefs) -> Payload:
         return Payload("Item", "create", item_body(doc, prefs))
     if isinstance(doc, SalesDoc):
         return Payload(ENTITY[doc.kind], "create", sales_body(doc, prefs))
-    return Payload("Bill", "create", bill_body(doc, prefs))
+    return Payload("VendorCredit" if doc.credit else "Bill", "create", bill_body(doc, prefs))
 
 
 # -- lists ---------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def bill_body(doc: BillDoc, prefs: QboPrefs) -> dict[str, Any]:
         raise not_ready("A QuickBooks Online bill needs at least one line.")
     body: dict[str, Any] = {"VendorRef": ref(doc.vendor), "TxnDate": doc.txn_date.isoformat(),
                             "DocNumber": _doc_number(doc.number), "Line": lines}
-    if doc.due_date:
+    if doc.due_date and not doc.credit:  # a VendorCredit has no DueDate ([REF] VendorCredit)
         body["DueDate"] = doc.due_date.isoformat()
     if doc.payables_account is not None:
         body["APAccountRef"] = ref(doc.payables_account)

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.logs import scrub
 
 
 def crash_details(summary: str, trace: str) -> str:
-    """What a bug report needs: versions, platform and the traceback."""
-    return (
+    """What a bug report needs: versions, platform and the traceback (secrets removed)."""
+    return scrub(
         f"Bookbridge {__version__}\n"
         f"Python {platform.python_version()} ({sys.platform}), PySide6 {pyside_version}, "
         f"{platform.platform()}\n\n{summary}\n\n{trace}"
@@ -58,6 +59,12 @@ class CrashDialog(QDialog):
         layout.addWidget(buttons)
         buttons.rejected.connect(self.reject)
         self.copy_button.clicked.connect(self._on_copy_clicked)
+
+    def add_problem(self, summary: str, trace: str) -> None:
+        """Another crash while this dialog is open: its details are added, no second dialog."""
+        self.details += scrub(f"\n\nThen: {summary}\n\n{trace}")
+        self.text.setPlainText(self.details)
+        self.copy_button.setText("Copy details")
 
     @Slot()
     def _on_copy_clicked(self) -> None:

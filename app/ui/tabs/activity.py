@@ -15,6 +15,7 @@ from app.db.enums import DocKind
 from app.db.models import ActivityEntry
 from app.db.session import Profile
 from app.services.activity import ActivityFilter, ActivityQueries, ActivityRow
+from app.ui.dialogs.recon_dialogs import add_undo_action
 from app.ui.models.activity_model import DIRECTIONS, ActivityModel
 from app.ui.palette import tone
 from app.ui.tabs.list_tab import ListTab
@@ -44,6 +45,7 @@ class ActivityTab(ListTab[ActivityFilter]):
             "Write the entries listed (with these filters) to a CSV file",
             "Ctrl+E",
         )
+        self.undo_action = add_undo_action(self)  # F4 (issue 8)
         self.direction = QComboBox(self)
         self.direction.addItem("Both ways", None)
         for value, label in DIRECTIONS.items():
@@ -94,6 +96,10 @@ class ActivityTab(ListTab[ActivityFilter]):
 
     def update_actions(self) -> None:
         self.export_action.setEnabled(not self.busy and self.model.rowCount() > 0)
+        record = self.table.current_record() if self.table.selected_count() == 1 else None
+        self.undo_action.setEnabled(
+            not self.busy and getattr(record, "run_id", None) is not None
+        )
 
     @Slot()
     def _on_export_triggered(self) -> None:

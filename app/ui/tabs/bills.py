@@ -11,6 +11,7 @@ from app.db.enums import AcctState, DocKind
 from app.db.session import Profile
 from app.services import document_actions as actions
 from app.services.bill_queries import BillFilter, BillQueries, BillRow, VendorChoice
+from app.ui.dialogs.recon_dialogs import add_check_action
 from app.ui.models.bills_model import BillsModel
 from app.ui.models.states import STATE_LABELS, money
 from app.ui.tabs.documents import DocumentsTab, ask_delete, ask_send_again
@@ -46,6 +47,7 @@ class BillsTab(DocumentsTab[BillFilter]):
             ask=ask_delete,
         )
         self.open_online = self.add_open_online()
+        self.check = add_check_action(self, DocKind.BILL, "bills")  # dry run (issue 8)
         self.vendor_filter = QComboBox(self)
         self.vendor_filter.addItem("All vendors", None)
         self.vendor_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

@@ -12,6 +12,7 @@ from app.db.enums import AcctState, DocKind, OrderStatus
 from app.db.session import Profile
 from app.services import document_actions as actions
 from app.services.order_queries import OrderFilter, OrderQueries, OrderRow, StoreChoice
+from app.ui.dialogs.recon_dialogs import add_check_action
 from app.ui.models.orders_model import OrdersModel
 from app.ui.models.states import STATE_LABELS, money
 from app.ui.tabs.documents import DocumentsTab, ask_delete, ask_replace, ask_send_again
@@ -69,6 +70,7 @@ class InvoicesTab(DocumentsTab[OrderFilter]):
             "Send open orders as sales orders (estimates in QuickBooks Online)",
         )
         self.open_online = self.add_open_online()
+        self.check = add_check_action(self, DocKind.INVOICE, "invoices")  # dry run (issue 8)
         self.store_filter = QComboBox(self)
         self.store_filter.addItem("All stores", None)
         self.store_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

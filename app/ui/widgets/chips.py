@@ -35,7 +35,6 @@ class StateChips(QWidget):
             button.setCheckable(True)
             button.setAutoRaise(True)
             button.setToolTip(tip)
-            button.setProperty("state", value)
             self._labels[value] = label
             self._buttons[value] = button
             self._group.addButton(button)
@@ -50,8 +49,13 @@ class StateChips(QWidget):
         return self._buttons[value]
 
     def current(self) -> Any:
+        # The value is looked up on our side: a Qt property hands a StrEnum back as a plain
+        # str, and the filters need the enum itself.
         checked = self._group.checkedButton()
-        return checked.property("state") if checked is not None else None
+        return self._value_of(checked) if checked is not None else None
+
+    def _value_of(self, button: Any) -> Any:
+        return next((value for value, b in self._buttons.items() if b is button), None)
 
     def choose(self, value: Any) -> None:
         """Choose a state as the user would (emits `chosen`)."""
@@ -77,4 +81,4 @@ class StateChips(QWidget):
 
     @Slot(QToolButton)
     def _on_button_clicked(self, button: QToolButton) -> None:
-        self.chosen.emit(button.property("state"))
+        self.chosen.emit(self._value_of(button))

@@ -23,8 +23,10 @@ from app.services.opening_balance import (
     export_journal_csv,
     opening_value,
 )
+from app.services.opening_entry import Posted, post_opening_balance
 from app.services.setup_lists import type_key
 from app.services.setup_plan import ApplyReport, Page, SetupPlan
+from app.sync.connection import open_backend
 from app.ui.wizard.base import PlanPage, wrapped_label
 
 DEFAULT_ASSET_ACCOUNT = "Inventory Asset"
@@ -74,9 +76,9 @@ class SafetyPage(PlanPage):
             wrapped_label(
                 "Bookbridge sends only what happens from the start date on. To make the "
                 "inventory asset account in QuickBooks match your stock, enter a journal "
-                "entry dated the day before the start date. Bookbridge can compute it and "
-                "save it as a CSV file to import into QuickBooks or give to your accountant; "
-                "it does not post the entry itself.",
+                "entry dated the day before the start date. Bookbridge can compute it, post "
+                "it to QuickBooks (debit the inventory asset account, credit the balancing "
+                "account; once only), or save it as a CSV file for your accountant.",
                 box,
             )
         )
@@ -92,7 +94,10 @@ class SafetyPage(PlanPage):
         self.compute = QPushButton("Compute the value", box)
         self.export = QPushButton("Save the journal entry as CSV…", box)
         self.export.setEnabled(False)
+        self.post = QPushButton("Post it to QuickBooks", box)
+        self.post.setEnabled(False)
         buttons.addWidget(self.compute)
+        buttons.addWidget(self.post)
         buttons.addWidget(self.export)
         buttons.addStretch(1)
         inner.addLayout(buttons)
@@ -103,6 +108,7 @@ class SafetyPage(PlanPage):
         self.confirm.toggled.connect(self._on_confirm_toggled)
         self.compute.clicked.connect(self._on_compute_clicked)
         self.export.clicked.connect(self._on_export_clicked)
+        self.post.clicked.connect(self._on_post_clicked)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt's name)
         desktop = self.plan.backend == Backend.QBD
@@ -125,6 +131,7 @@ class SafetyPage(PlanPage):
         self.value_text.setText("")
         self.value_text.hide()
         self.export.setEnabled(False)
+        self.post.setEnabled(False)
         self.refresh()
 
     @Slot(bool)
@@ -158,6 +165,7 @@ class SafetyPage(PlanPage):
         self.value_text.setText(text)
         self.value_text.show()
         self.export.setEnabled(bool(self.asset.currentText()))
+        self.post.setEnabled(bool(self.asset.currentText()) and value.total > 0)
 
     @Slot()
     def _on_export_clicked(self) -> None:
@@ -178,6 +186,31 @@ class SafetyPage(PlanPage):
             self.show_error(exc)
             return
         self.show_status(f"Saved {written}.")
+
+
+    @Slot()
+    def _on_post_clicked(self) -> None:
+        value, start = self._value, self.plan.start_date
+        if value is None or start is None:
+            return
+        profile, asset, offset = self.profile, self.asset.currentText(), self.offset.currentText()
+        self.run(
+            "Posting the journal entry…",
+            lambda: post_opening_balance(
+                profile, lambda: open_backend(profile), start, asset_account=asset,
+                offset_account=offset, value=value,
+            ),
+            self._on_posted,
+        )  # fmt: skip
+
+    def _on_posted(self, posted: Posted) -> None:
+        state = "was already posted" if posted.already else "is posted"
+        self.show_status(
+            f"The journal entry {state} in QuickBooks: {posted.amount:,.2f} on "
+            f"{posted.entry_date.isoformat()}, debit {posted.debit_account}, credit "
+            f"{posted.credit_account}."
+        )
+        self.post.setEnabled(False)
 
 
 class FinishPage(PlanPage):

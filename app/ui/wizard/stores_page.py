@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -76,9 +76,17 @@ class StoresPage(PlanPage):
         add.addWidget(self.add_button)
         add.addStretch(1)
         self.body.addLayout(add)
+        # Issue 7: a store whose orders are pulled from Shopify, WooCommerce, Square, Stripe.
+        self.connect_button = QPushButton("Connect a Sales Channel…", self)
+        self.connect_button.setToolTip(
+            "Connect a store on Shopify, WooCommerce, Square or Stripe now; its orders are "
+            "pulled once the set-up is finished."
+        )
+        self.body.addWidget(self.connect_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.rows: list[_StoreRow] = []
         self.add_button.clicked.connect(self._on_add_clicked)
         self.new_name.returnPressed.connect(self._on_add_clicked)
+        self.connect_button.clicked.connect(self._on_connect_clicked)
 
     def initializePage(self) -> None:  # noqa: N802 (Qt's name)
         for row in self.rows:
@@ -135,6 +143,25 @@ class StoresPage(PlanPage):
     def _on_customer_edited(self, row: _StoreRow, text: str) -> None:
         if row.mode.currentIndex() == CHANNEL:
             row.store.channel_customer = text.strip()
+        self.refresh()
+
+    @Slot()
+    def _on_connect_clicked(self) -> None:
+        from app.ui.widgets.store_form import StoreDialog
+
+        dialog = StoreDialog(self.profile, self)
+        dialog.form.saved.connect(self._on_channel_connected)
+        dialog.open()
+
+    @Slot(str)
+    def _on_channel_connected(self, name: str) -> None:
+        """The store is saved already: list it here for its invoice settings."""
+        if any(row.store.name.casefold() == name.casefold() for row in self.rows):
+            return
+        store = StorePlan(name)
+        self.plan.stores.append(store)
+        self._add_row(store)
+        self._update_visibility()
         self.refresh()
 
     @Slot()

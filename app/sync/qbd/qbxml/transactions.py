@@ -245,7 +245,7 @@ def _bill_header(
     if doc.payables_account is not None:
         ref(body, "APAccountRef", doc.payables_account, "payables account")
     add(body, "TxnDate", fmt.date(doc.txn_date))
-    if doc.due_date is not None:
+    if doc.due_date is not None and not doc.credit:  # VendorCreditAdd has no DueDate
         add(body, "DueDate", fmt.date(doc.due_date))
     add(
         body,
@@ -307,10 +307,15 @@ def _bill_lines(body: etree._Element, doc: BillDoc, fix: Adjuster, mod: bool) ->
 
 
 def bill_add(doc: BillDoc, *, external_guid: str | None = None) -> BuiltRequest:
-    """BillAdd for `doc` (B1-B5); `doc.payables_account` is the A/P account of its currency."""
-    fix = Adjuster("BillAdd")
-    rq = request("BillAddRq")
-    body = add(rq, "BillAdd")
+    """BillAdd for `doc` (B1-B5); `doc.payables_account` is the A/P account of its currency.
+
+    With `doc.credit`, a VendorCreditAdd: BillAdd's sequence without VendorAddress, DueDate,
+    TermsRef and LinkToTxnID (qbxml130.xsd), which this builder never sends (F4 undo).
+    """
+    tag = "VendorCredit" if doc.credit else "Bill"
+    fix = Adjuster(f"{tag}Add")
+    rq = request(f"{tag}AddRq")
+    body = add(rq, f"{tag}Add")
     _bill_header(body, doc, fix, external_guid=external_guid)
     _bill_lines(body, doc, fix, mod=False)
     return fix.built(rq)
