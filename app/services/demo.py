@@ -17,6 +17,7 @@ from app.db.session import Profile
 from app.sandbox.channels.server import ChannelSandbox
 from app.sandbox.qbo import QboSandbox
 from app.services import lists, mappings
+from app.services.cost_actions import recompute_all
 from app.services.demo_data import ensure_demo_data
 from app.services.stores import set_store
 from app.sync.connection import bind_company, open_backend
@@ -61,7 +62,8 @@ def start_demo(profile: Profile, orders: int = 500) -> DemoCompany:
         lock_dir=profile.paths.folder,
     )
     bind_company(profile, Backend.QBO, backend.company_info())
-    ensure_demo_data(profile, orders)
+    if ensure_demo_data(profile, orders) is not None:
+        recompute_all(profile)  # the sample bills give the shipped lines their costs (K1)
     _forget_links_to_old_sandboxes(profile)
     lists.pull_lists(profile, open_backend(profile), list(lists.LIST_KINDS.values()))
     for charge, target in (
