@@ -68,7 +68,11 @@ def test_the_connection_is_named_and_work_waits_while_quickbooks_is_unreachable(
     monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", sandbox.api_base)  # back again (I6)
     window.sync.run_now()
     qtbot.waitUntil(lambda: "Sent 1" in window.invoices.chips.text(), timeout=15_000)
-    assert window.status.text() == "● Connected to Bookbridge Sandbox Company"
+    # The connection label follows the queue read that ends the run (off the GUI thread).
+    qtbot.waitUntil(
+        lambda: window.status.text() == "● Connected to Bookbridge Sandbox Company",
+        timeout=10_000,
+    )
     assert [i["DocNumber"] for i in sandbox.records("Invoice")] == ["W1001"]
 
 
