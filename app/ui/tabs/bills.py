@@ -9,12 +9,10 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from app.db.enums import AcctState, DocKind
 from app.db.session import Profile
-from app.services import document_actions as actions
 from app.services.bill_queries import BillFilter, BillQueries, BillRow, VendorChoice
-from app.ui.dialogs.recon_dialogs import add_check_action
 from app.ui.models.bills_model import BillsModel
 from app.ui.models.states import STATE_LABELS, money
-from app.ui.tabs.documents import DocumentsTab, ask_delete, ask_send_again
+from app.ui.tabs.documents import DocumentsTab
 from app.ui.widgets.choices import refill
 
 
@@ -28,26 +26,13 @@ class BillsTab(DocumentsTab[BillFilter]):
     def __init__(self, profile: Profile, parent: QWidget | None = None) -> None:
         self.queries = BillQueries(profile)
         super().__init__(profile, BillsModel(self.queries), "bills", parent)
-        kind = DocKind.BILL
-        self.send_again = self.add_command(
-            "send_again",
-            "Send Again",
-            lambda p, ids: actions.send_again(p, kind, ids),
+        self.send_again = self.add_send_again(
             "queued to replace the bill in QuickBooks",
             "Send a corrected bill: the one in QuickBooks is replaced, never doubled",
-            ask=ask_send_again,
         )
-        self.delete = self.add_command(
-            "delete",
-            "Delete from QuickBooks",
-            lambda p, ids: actions.delete_remote(p, kind, ids),
-            "queued to be deleted from QuickBooks",
-            "Delete the bills from QuickBooks (the bills are kept here)",
-            "Shift+Del",
-            ask=ask_delete,
-        )
+        self.delete = self.add_delete("Delete the bills from QuickBooks (the bills are kept here)")
         self.open_online = self.add_open_online()
-        self.check = add_check_action(self, DocKind.BILL, "bills")  # dry run (issue 8)
+        self.check = self.add_check("bills")
         self.vendor_filter = QComboBox(self)
         self.vendor_filter.addItem("All vendors", None)
         self.vendor_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

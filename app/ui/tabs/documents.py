@@ -15,6 +15,7 @@ from app.db.session import Profile
 from app.services import document_actions as actions
 from app.services.document_actions import ActionResult, Selection, WebAddress, noun
 from app.ui.dialogs.confirm import confirm
+from app.ui.dialogs.recon_dialogs import add_check_action
 from app.ui.models.states import STATE_LABELS, STATE_TIPS, state_color
 from app.ui.models.table_model import LazyTableModel
 from app.ui.tabs.list_tab import ListTab
@@ -125,6 +126,31 @@ class DocumentsTab(ListTab[F]):
         action = self.add_action(text, lambda: self._on_command(name), tip, shortcut)
         self.commands[name] = Command(action, run, did, ask)
         return action
+
+    def add_send_again(self, did: str, tip: str) -> QAction:
+        return self.add_command(
+            "send_again",
+            "Send Again",
+            lambda profile, ids: actions.send_again(profile, self.KIND, ids),
+            did,
+            tip,
+            ask=ask_send_again,
+        )
+
+    def add_delete(self, tip: str) -> QAction:
+        return self.add_command(
+            "delete",
+            "Delete from QuickBooks",
+            lambda profile, ids: actions.delete_remote(profile, self.KIND, ids),
+            "queued to be deleted from QuickBooks",
+            tip,
+            "Shift+Del",
+            ask=ask_delete,
+        )
+
+    def add_check(self, noun: str) -> QAction:
+        """"Check…": a dry run of the selected documents against the company (issue 8)."""
+        return add_check_action(self, self.KIND, noun)
 
     def add_open_online(self) -> QAction:
         return self.add_action(

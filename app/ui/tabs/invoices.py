@@ -12,10 +12,9 @@ from app.db.enums import AcctState, DocKind, OrderStatus
 from app.db.session import Profile
 from app.services import document_actions as actions
 from app.services.order_queries import OrderFilter, OrderQueries, OrderRow, StoreChoice
-from app.ui.dialogs.recon_dialogs import add_check_action
 from app.ui.models.orders_model import OrdersModel
 from app.ui.models.states import STATE_LABELS, money
-from app.ui.tabs.documents import DocumentsTab, ask_delete, ask_replace, ask_send_again
+from app.ui.tabs.documents import DocumentsTab, ask_replace
 from app.ui.widgets.choices import refill
 
 log = logging.getLogger(__name__)
@@ -36,31 +35,20 @@ class InvoicesTab(DocumentsTab[OrderFilter]):
     def __init__(self, profile: Profile, parent: QWidget | None = None) -> None:
         self.queries = OrderQueries(profile)
         super().__init__(profile, OrdersModel(self.queries), "invoices", parent)
-        kind = DocKind.INVOICE
-        self.send_again = self.add_command(
-            "send_again",
-            "Send Again",
-            lambda p, ids: actions.send_again(p, kind, ids),
+        self.send_again = self.add_send_again(
             "queued to send again",
             "Send a corrected invoice once its original is gone from QuickBooks",
-            ask=ask_send_again,
         )
         self.replace = self.add_command(
             "replace",
             "Replace",
-            lambda p, ids: actions.replace(p, kind, ids),
+            lambda p, ids: actions.replace(p, self.KIND, ids),
             "queued to be replaced",
             "Delete the invoice in QuickBooks and send the current version in its place",
             ask=ask_replace,
         )
-        self.delete = self.add_command(
-            "delete",
-            "Delete from QuickBooks",
-            lambda p, ids: actions.delete_remote(p, kind, ids),
-            "queued to be deleted from QuickBooks",
-            "Delete the invoices from QuickBooks (the orders are kept here)",
-            "Shift+Del",
-            ask=ask_delete,
+        self.delete = self.add_delete(
+            "Delete the invoices from QuickBooks (the orders are kept here)"
         )
         self.sales_order = self.add_command(
             "sales_order",
@@ -70,7 +58,7 @@ class InvoicesTab(DocumentsTab[OrderFilter]):
             "Send open orders as sales orders (estimates in QuickBooks Online)",
         )
         self.open_online = self.add_open_online()
-        self.check = add_check_action(self, DocKind.INVOICE, "invoices")  # dry run (issue 8)
+        self.check = self.add_check("invoices")
         self.store_filter = QComboBox(self)
         self.store_filter.addItem("All stores", None)
         self.store_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
