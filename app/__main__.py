@@ -1,5 +1,12 @@
 """`python -m app` is the same program as the `bookbridge` command."""
 
-from app.cli import main
+import sys
+
+if sys.argv[1:2] == ["--engine-child"]:  # the window's sync process (app/sync/engine_process)
+    from app.sync.engine_child import main as serve_engine
+
+    raise SystemExit(serve_engine())
+
+from app.cli import main  # noqa: E402
 
 raise SystemExit(main())

@@ -47,9 +47,25 @@ class MemoryKeyring(KeyringBackend):
 
 
 _memory = MemoryKeyring()
+_override: KeyringBackend | None = None
+
+
+def use_backend(backend: KeyringBackend | None) -> None:
+    """Keep secrets in `backend` from now on (the sync process asks the window's keyring);
+    None goes back to the usual choice."""
+    global _override
+    _override = backend
+
+
+def keyring_backend() -> KeyringBackend:
+    """Where secrets are kept in this process (the sync process's questions are answered
+    from it)."""
+    return _backend()
 
 
 def _backend() -> KeyringBackend:
+    if _override is not None:
+        return _override
     if os.environ.get("BOOKBRIDGE_KEYRING") == "memory":
         return _memory
     backend = keyring.get_keyring()

@@ -5,6 +5,7 @@
 # QuickBooks Online sandbox (in its own process, as QuickBooks is; --sandbox thread as --demo).
 #
 # Run: .venv/bin/python bench/ui_bench.py [--orders 100000] [--send 2000] [--keep DIR]
+#                                        [--engine process|thread] [--sandbox process|thread]
 # Never run as a test. Goals: window < 1.5 s, sort and filter < 200 ms, stall < 50 ms, < 400 MB.
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ from sqlalchemy import func, select, update  # noqa: E402
 GOALS = {"window": 1.5, "sort": 0.2, "filter": 0.2, "stall": 0.05, "memory": 400}
 
 
-def rss_mb() -> tuple[float, float]:
-    """Resident memory now and at its peak, in MB (Linux /proc)."""
+def rss_mb(pid: int | None = None) -> tuple[float, float]:
+    """Resident memory now and at its peak, in MB (Linux /proc), of this process or `pid`."""
     values = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
+    status = Path(f"/proc/{pid}/status" if pid else "/proc/self/status")
+    for line in status.read_text().splitlines():
         key, _, rest = line.partition(":")
         if key in ("VmRSS", "VmHWM"):
             values[key] = int(rest.split()[0]) / 1024
@@ -112,7 +114,7 @@ def measure(label: str, act: Callable[[], None], done: Callable[[], bool]) -> fl
     return elapsed
 
 
-def bench_window(results: dict[str, float]) -> object:
+def bench_window(results: dict[str, float], engine: str = "process") -> object:
     from app.db.session import open_profile
     from app.ui.app import keep_startup_objects_out_of_gc
     from app.ui.main_window import MainWindow
@@ -123,7 +125,10 @@ def bench_window(results: dict[str, float]) -> object:
                          QSettings.Format.IniFormat)  # fmt: skip
     started = time.perf_counter()
     profile = open_profile("bench")
-    sync = SyncController(profile, lambda: _backend(profile), interval_ms=600_000)
+    # As the window runs it: the engine in its own process; or (--engine thread) on the
+    # window's sync thread, as for QuickBooks Desktop, to compare.
+    connect = (lambda: _backend(profile)) if engine == "thread" else None
+    sync = SyncController(profile, connect, interval_ms=600_000)
     window = MainWindow(profile, settings=settings, sync=sync)
     sync.setParent(window)
     window.resize(1280, 760)
@@ -313,6 +318,10 @@ def bench_stall(window: object, send: int, where: str, results: dict[str, float]
         print(f"    {count:,} × {detail}")
     results["memory"] = max(results.get("memory", 0.0), rss_mb()[0])
     results["peak memory"] = rss_mb()[1]
+    child = sync.worker.process_id
+    if child is not None:
+        now, peak = rss_mb(child)
+        print(f"  the sync process (pid {child}): {now:.0f} MB resident, {peak:.0f} MB at peak")
     sync.shutdown()
     company.stop()
 
@@ -415,6 +424,13 @@ def main() -> int:
         default="process",
         help="run the sandbox company in its own process (default) or in ours",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("process", "thread"),
+        default="process",
+        help="the engine in its own process, as the window runs it (default), or on the "
+        "window's sync thread",
+    )
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bb-ui-bench-"))
     os.environ["BOOKBRIDGE_HOME"] = str(home)
@@ -427,11 +443,12 @@ def main() -> int:
     ThemeKeeper.of(app).apply(Theme.LIGHT)
     results: dict[str, float] = {}
     print(f"window over {args.orders:,} orders:")
-    window = bench_window(results)
+    window = bench_window(results, args.engine)
     print("idle for 5 s (the heartbeat alone):")
     idle_until = time.perf_counter() + 5
     heartbeat_while(lambda: time.perf_counter() > idle_until, results, "idle stall")
-    print(f"sending {args.send:,} invoices to the sandbox ({args.sandbox}):")
+    print(f"sending {args.send:,} invoices to the sandbox ({args.sandbox}), "
+          f"the engine in {'its own process' if args.engine == 'process' else 'a thread'}:")
     bench_stall(window, args.send, args.sandbox, results)
     window.close()  # type: ignore[attr-defined]
     QThreadPool.globalInstance().waitForDone()  # background reads end before the database

@@ -16,7 +16,6 @@ from app import __version__
 from app.db.session import Profile
 from app.services.diagnostics import diagnostics_text
 from app.services.sync_status import CompanyStatus, company_status
-from app.sync.connection import open_backend
 from app.sync.engine import RunSummary
 from app.ui import palette
 from app.ui.errors import show_crash_text
@@ -63,7 +62,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.profile = profile
         self._settings = settings if settings is not None else QSettings()
-        self.sync = sync or SyncController(profile, lambda: open_backend(profile), parent=self)
+        self.sync = sync or SyncController(profile, parent=self)
         self._closing = False
         title = f"Bookbridge — {profile.name}"
         self.setWindowTitle(f"{title} ({title_note})" if title_note else title)

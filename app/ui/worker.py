@@ -16,11 +16,14 @@ from functools import partial
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from app.db.enums import Backend
 from app.db.session import Profile
 from app.services.engine_lock import EngineBusy, EngineLock
 from app.services.sync_status import QueueStatus, queue_status
 from app.sync.backend import AccountingBackend
+from app.sync.connection import binding_of, open_backend
 from app.sync.engine import Engine, EngineEvent, RunSummary
+from app.sync.engine_process import EngineProcess, EngineProcessError
 from app.ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,11 @@ MAX_WAIT_SECONDS = 3.0
 LOCK_RETRY_MS = 5_000
 
 
+def _bound_to_desktop(profile: Profile) -> bool:
+    binding = binding_of(profile)
+    return binding is not None and binding.backend == Backend.QBD
+
+
 class Connection(StrEnum):
     """What the status bar says about the company."""
 
@@ -45,30 +53,62 @@ class Connection(StrEnum):
 
 
 class EngineWorker(QObject):
-    """Owns the engine on the sync thread; every run's outcome comes back as a signal."""
+    """Owns the engine on the sync thread; every run's outcome comes back as a signal.
+
+    The engine runs in a process of its own when `make_process` is given (the window's
+    case; see app/sync/engine_process), so its Python work never holds the window's
+    interpreter lock; QuickBooks Desktop's Web Connector exchanges meet the SOAP server in
+    this process, so for a profile bound to Desktop the engine runs here, on this thread."""
 
     engine_event = Signal(object)  # EngineEvent, as the engine reports it
     finished = Signal(object)  # RunSummary, or None when the run broke on a bug
     crashed = Signal(str, str)  # what broke, the details (a traceback) for the crash dialog
 
-    def __init__(self, make_engine: Callable[[Callable[[EngineEvent], None]], Engine]) -> None:
+    def __init__(
+        self,
+        make_engine: Callable[[Callable[[EngineEvent], None]], Engine],
+        make_process: Callable[[Callable[[EngineEvent], None]], EngineProcess] | None = None,
+        *,
+        runs_here: Callable[[], bool] = lambda: True,
+    ) -> None:
         super().__init__()
         self._make_engine = make_engine
+        self._make_process = make_process
+        self._runs_here = runs_here
         self._engine: Engine | None = None
+        self._process: EngineProcess | None = None
         self._held = threading.Event()  # paused or stopping: runs asked for are skipped
+        self._lock = threading.Lock()  # the engines are made on the sync thread, stopped from any
+
+    @property
+    def process_id(self) -> int | None:
+        """The sync process's id while there is one."""
+        with self._lock:
+            process = self._process
+        return process.pid if process is not None else None
+
+    def _runner(self) -> Engine | EngineProcess:
+        with self._lock:
+            if self._make_process is not None and not self._runs_here():
+                if self._process is None:
+                    self._process = self._make_process(self._on_engine_event)
+                return self._process
+            if self._engine is None:
+                self._engine = self._make_engine(self._on_engine_event)
+            return self._engine
 
     @Slot(bool)
     def run(self, send_all: bool) -> None:
         if self._held.is_set():
             self.finished.emit(RunSummary())  # skipped: no run id, nothing sent
             return
-        if self._engine is None:
-            self._engine = self._make_engine(self._on_engine_event)
         try:
-            summary = self._engine.run_once(send_all=send_all, trigger="window")
+            summary = self._runner().run_once(send_all=send_all, trigger="window")
         except Exception as exc:  # a bug: told through the crash dialog, the thread lives on
             log.exception("the sync engine failed")
-            self.crashed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            what = str(exc).partition("\n")[0] if isinstance(exc, EngineProcessError) else (
+                f"{type(exc).__name__}: {exc}")  # fmt: skip
+            self.crashed.emit(what, traceback.format_exc())
             self.finished.emit(None)
             return
         self.finished.emit(summary)
@@ -82,11 +122,24 @@ class EngineWorker(QObject):
     def request_stop(self) -> None:
         """Thread-safe: the run ends after the request in progress; none start until release()."""
         self._held.set()
-        if self._engine is not None:
-            self._engine.request_stop()
+        with self._lock:
+            engines = [e for e in (self._engine, self._process) if e is not None]
+        for engine in engines:
+            engine.request_stop()
 
     def release(self) -> None:
         self._held.clear()
+        with self._lock:
+            process = self._process
+        if process is not None:
+            process.release()
+
+    def close(self) -> None:
+        """End the sync process, if there is one (after the sync thread has ended)."""
+        with self._lock:
+            process, self._process = self._process, None
+        if process is not None:
+            process.close()
 
 
 class SyncController(QObject):
@@ -107,19 +160,32 @@ class SyncController(QObject):
     def __init__(
         self,
         profile: Profile,
-        connect: Callable[[], AccountingBackend],
+        connect: Callable[[], AccountingBackend] | None = None,
         *,
         interval_ms: int = AUTO_RUN_MS,
         parent: QObject | None = None,
     ) -> None:
+        """Without `connect`, the profile's own company: QuickBooks Online is sent from a
+        process of its own (the window never waits on the engine's interpreter lock).
+        With `connect`, that backend, from the sync thread."""
         super().__init__(parent)
         self._profile = profile
         self._thread = QThread(self)
         self._thread.setObjectName("bookbridge-sync")
+        own_company = connect is None
+        connect_to = connect or (lambda: open_backend(profile))
         self.worker = EngineWorker(
             lambda listener: Engine(
-                profile, connect, listener=listener, max_wait_seconds=MAX_WAIT_SECONDS
+                profile, connect_to, listener=listener, max_wait_seconds=MAX_WAIT_SECONDS
+            ),
+            (
+                lambda listener: EngineProcess(
+                    profile, listener=listener, max_wait_seconds=MAX_WAIT_SECONDS
+                )
             )
+            if own_company
+            else None,
+            runs_here=lambda: _bound_to_desktop(profile),
         )
         self.worker.moveToThread(self._thread)
         self._thread.finished.connect(self.worker.deleteLater)
@@ -234,6 +300,7 @@ class SyncController(QObject):
         if self._thread.isRunning():
             self._thread.quit()
             self._thread.wait()
+        self.worker.close()
         self._lock.release()
 
     @Slot(object)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from app.db.models import Bill, BillLine, Vendor
 from app.db.session import Profile
 from app.sandbox.qbo import QboSandbox
 from app.services import lists, mappings
+from app.sync.backend import AccountingBackend
 from app.sync.connection import bind_company, open_backend
 from app.sync.qbo.connection import connect_with_tokens
 from app.sync.qbo.tokens import ClientCredentials
@@ -109,8 +110,17 @@ def shop(profile: Profile, sandbox: QboSandbox) -> Profile:
     return profile
 
 
-def open_window(qtbot: QtBot, profile: Profile, settings: QSettings, *, sync: bool) -> MainWindow:
-    controller = SyncController(profile, lambda: open_backend(profile), interval_ms=600_000)
+def open_window(
+    qtbot: QtBot,
+    profile: Profile,
+    settings: QSettings,
+    *,
+    sync: bool,
+    connect: Callable[[], AccountingBackend] | None = None,
+) -> MainWindow:
+    """The window as the user has it: its engine in a process of its own; with `connect`,
+    the engine on the window's sync thread instead (to reach inside it)."""
+    controller = SyncController(profile, connect, interval_ms=600_000)
     window = MainWindow(profile, settings=settings, sync=controller)
     controller.setParent(window)
     # pytest-qt closes (and deletes) the window before fixtures end: the sync thread is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -15,6 +16,7 @@ from app.db.enums import JobStatus
 from app.db.models import Order, OutboxJob
 from app.db.session import Profile
 from app.sandbox.qbo import QboSandbox
+from app.sync.connection import open_backend
 from app.sync.engine import Engine
 from app.ui.dialogs.crash import CrashDialog
 from app.ui.main_window import MainWindow
@@ -52,10 +54,11 @@ def test_an_unbound_profile_says_not_connected(
 
 
 def test_the_connection_is_named_and_work_waits_while_quickbooks_is_unreachable(
-    qtbot: QtBot, window: MainWindow, sandbox: QboSandbox, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, sandbox: QboSandbox
 ) -> None:
     assert window.status.text() == "● Connected to Bookbridge Sandbox Company"
-    monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", "http://127.0.0.1:9/v3/company")  # nothing there
+    port = sandbox.port
+    sandbox.stop()  # QuickBooks goes away: nothing answers on its address
     select_rows(window.invoices, ["W1001"])
     press(qtbot, window.invoices.send_now)
 
@@ -65,7 +68,8 @@ def test_the_connection_is_named_and_work_waits_while_quickbooks_is_unreachable(
     qtbot.waitUntil(lambda: "Queued 1" in window.invoices.chips.text(), timeout=10_000)
     assert sandbox.records("Invoice") == []
 
-    monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", sandbox.api_base)  # back again (I6)
+    sandbox.requested_port = port  # back again, where it was (I6)
+    sandbox.start()
     window.sync.run_now()
     qtbot.waitUntil(lambda: "Sent 1" in window.invoices.chips.text(), timeout=15_000)
     # The connection label follows the queue read that ends the run (off the GUI thread).
@@ -131,11 +135,15 @@ def test_quitting_mid_run_finishes_the_request_in_progress(
     window.invoices.table.selectAll()
     press(qtbot, window.invoices.send_now)
     qtbot.waitUntil(lambda: sent_count(shop) > 0, timeout=20_000)
+    sync_process = window.sync.worker.process_id
+    assert sync_process is not None
 
     window.close()
     assert window.isVisible() and not window.isEnabled()  # waiting for the request
     assert "Finishing the request in progress" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
+    with pytest.raises(ProcessLookupError):  # the sync process has ended with the window
+        os.kill(sync_process, 0)
 
     with shop.sessions() as s:
         sending = s.scalar(select(func.count()).where(OutboxJob.status == JobStatus.SENDING))
@@ -145,8 +153,10 @@ def test_quitting_mid_run_finishes_the_request_in_progress(
 
 
 def test_a_bug_in_the_engine_opens_the_crash_dialog_and_the_thread_lives_on(
-    qtbot: QtBot, window: MainWindow, sandbox: QboSandbox, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, shop: Profile, settings: QSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The engine on the window's own sync thread (as for QuickBooks Desktop), to plant a bug.
+    window = open_window(qtbot, shop, settings, sync=True, connect=lambda: open_backend(shop))
     real = Engine.run_once
     calls: list[int] = []
 

@@ -19,7 +19,6 @@ from app.cli import EXIT_DISCONNECTED, EXIT_ENGINE_BUSY, main
 from app.config import profile_paths
 from app.db.session import Profile, open_profile
 from app.services.engine_lock import EngineBusy, current_holder, engine_lock, read_holder
-from app.sync.connection import open_backend
 from app.ui.main_window import MainWindow
 from app.ui.worker import SyncController
 
@@ -93,7 +92,7 @@ def test_a_second_window_on_the_profile_runs_no_engine_and_says_so(
     settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     windows = []
     for _ in range(2):
-        controller = SyncController(profile, lambda: open_backend(profile), interval_ms=600_000)
+        controller = SyncController(profile, interval_ms=600_000)
         window = MainWindow(profile, settings=settings, sync=controller)
         controller.setParent(window)
         qtbot.addWidget(window, before_close_func=lambda w: qtbot.waitUntil(w.sync.stop))

@@ -1,0 +1,212 @@
+"""The child side of `engine_process`: one profile's engine, run on the parent's word.
+
+Started as `bookbridge --engine-child` (or `python -m app --engine-child`). Reads JSON lines
+on stdin and answers on stdout; everything else it would print goes to stderr, so nothing
+can corrupt the pipe. When its input ends (the window closed, or died) it stops after the
+request in progress and exits: nothing is left half-sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from app import secrets
+from app.config import ProfilePaths
+from app.logs import register_secret, scrub
+from app.sync.engine_process import Wire, summary_to_wire
+
+log = logging.getLogger(__name__)
+
+
+class PipeKeyring(KeyringBackend):
+    """The parent's keyring, asked over the pipe: the child keeps no secret of its own."""
+
+    priority = 1
+
+    def __init__(self, wire: Wire, replies: queue.Queue[dict[str, Any] | None]) -> None:
+        super().__init__()
+        self._wire = wire
+        self._replies = replies
+        self._lock = threading.Lock()  # one question at a time: replies come in order
+
+    def _ask(self, action: str, service: str, username: str, value: str | None = None) -> Any:
+        with self._lock:
+            self._wire.send({"op": "keyring", "action": action, "service": service,
+                             "username": username, "value": value})  # fmt: skip
+            reply = self._replies.get()
+        if reply is None:
+            raise keyring.errors.KeyringError("the window has closed; its keyring is gone")
+        if reply.get("error"):
+            raise keyring.errors.KeyringError(str(reply["error"]))
+        return reply.get("value")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        value = self._ask("get", service, username)
+        return None if value is None else str(value)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        register_secret(password)
+        self._ask("set", service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._ask("delete", service, username)
+
+
+class PipeLogHandler(logging.Handler):
+    """Sends each record to the parent, which writes it to the profile's log file."""
+
+    def __init__(self, wire: Wire) -> None:
+        super().__init__()
+        self._wire = wire
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            exc_text = record.exc_text
+            if record.exc_info and not exc_text:
+                exc_text = logging.Formatter().formatException(record.exc_info)
+            self._wire.send({
+                "op": "log",
+                "name": record.name,
+                "level": record.levelno,
+                "message": scrub(record.getMessage()),
+                "exc_text": scrub(exc_text) if exc_text else None,
+                "lineno": record.lineno,
+                "pid": os.getpid(),
+            })  # fmt: skip
+        except Exception:  # the parent is gone: nowhere to log to
+            self.handleError(record)
+
+
+class Child:
+    """Reads the parent's messages on a thread of its own, so a stop reaches the engine
+    while it runs; runs happen one at a time on the main thread."""
+
+    def __init__(self, wire: Wire) -> None:
+        self.wire = wire
+        self.runs: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.held = threading.Event()
+        self.engine: Any = None
+
+    def read(self) -> None:
+        while True:
+            message = self.wire.receive()
+            if message is None:  # the parent closed our input: finish, then exit
+                self.held.set()
+                if self.engine is not None:
+                    self.engine.request_stop()
+                self.runs.put(None)
+                self.replies.put(None)
+                return
+            op = message.get("op")
+            if op == "keyring_reply":
+                self.replies.put(message)
+            elif op == "stop":
+                self.held.set()
+                if self.engine is not None:
+                    self.engine.request_stop()
+            elif op == "release":
+                self.held.clear()
+            elif op in ("open", "run"):
+                self.runs.put(message)
+
+    def serve(self) -> int:
+        reader = threading.Thread(target=self.read, name="engine-pipe", daemon=True)
+        reader.start()
+        opened = self.runs.get()
+        if opened is None or opened.get("op") != "open":
+            return 2
+        if opened.get("held"):
+            self.held.set()
+        root = logging.getLogger()
+        root.addHandler(PipeLogHandler(self.wire))
+        root.setLevel(int(opened.get("log_level", logging.INFO)))
+        logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+        secrets.use_backend(PipeKeyring(self.wire, self.replies))
+        try:
+            from app.db.session import open_profile
+            from app.sync.connection import open_backend
+            from app.sync.engine import Engine, EngineEvent
+
+            profile = open_profile(ProfilePaths(str(opened["name"]), Path(opened["folder"])))
+
+            def relay(event: EngineEvent) -> None:
+                if event.name == "job_done":  # one line per batch is plenty for the window
+                    return
+                try:
+                    self.wire.send({"op": "event", "name": event.name, "done": event.done,
+                                    "total": event.total, "message": event.message})  # fmt: skip
+                except OSError:  # the window is gone: the run still ends cleanly
+                    self.held.set()
+                    self.engine.request_stop()
+
+            wait = float(opened.get("max_wait_seconds", 120))
+            self.engine = Engine(
+                profile, lambda: open_backend(profile), listener=relay, max_wait_seconds=wait
+            )
+        except Exception as exc:
+            self._crashed(exc)
+            return 1
+        self.wire.send({"op": "ready", "pid": os.getpid()})
+        while (message := self.runs.get()) is not None:
+            if message.get("op") != "run":
+                continue
+            if self.held.is_set():  # paused or stopping: a run asked for is skipped
+                self.wire.send({"op": "finished", "summary": {}})
+                continue
+            if "log_level" in message:  # the window's level now (it may have changed)
+                logging.getLogger().setLevel(int(message["log_level"]))
+            try:
+                summary = self.engine.run_once(
+                    send_all=bool(message.get("send_all")),
+                    trigger=str(message.get("trigger", "window")),
+                )
+            except Exception as exc:  # a bug: reported; the child lives on for the next run
+                log.exception("the sync engine failed")
+                self._crashed(exc)
+                continue
+            self.wire.send({"op": "finished", "summary": summary_to_wire(summary)})
+        profile.close()
+        return 0
+
+    def _crashed(self, exc: BaseException) -> None:
+        self.wire.send({
+            "op": "crashed",
+            "what": scrub(f"{type(exc).__name__}: {exc}"),
+            "details": scrub(traceback.format_exc()),
+        })  # fmt: skip
+
+
+# Below the window's priority: on a busy machine the operating system gives the window its
+# CPU first, and the sync, which mostly waits on QuickBooks' rate limits, barely notices.
+NICENESS = 5
+
+
+def main() -> int:
+    """The protocol owns stdout: print() and stray output go to stderr instead."""
+    if hasattr(os, "nice"):  # POSIX; on Windows the process keeps the normal priority
+        os.nice(NICENESS)
+    # By file descriptor: a windowed build on Windows may have no sys.stdout at all.
+    protocol_in = os.fdopen(os.dup(0), "rb")
+    protocol_out = os.fdopen(os.dup(1), "wb")
+    if sys.stderr is not None:
+        os.dup2(sys.stderr.fileno(), 1)
+        sys.stdout = sys.stderr
+    else:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
+    wire = Wire(protocol_in, protocol_out)
+    try:
+        return Child(wire).serve()
+    except BrokenPipeError:  # the parent went away mid-message
+        return 0
