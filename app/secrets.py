@@ -6,8 +6,11 @@ import os
 import threading
 
 import keyring
+import keyring.core
 import keyring.errors
+from jaraco.classes import properties
 from keyring.backend import KeyringBackend
+from keyring.backends.chainer import ChainerBackend
 
 from app.logs import register_secret
 
@@ -18,10 +21,17 @@ class SecretStoreUnavailable(RuntimeError):
     """No usable keyring backend: the user must install one or choose an explicit option."""
 
 
-class MemoryKeyring(KeyringBackend):
-    """Secrets held in this process only (BOOKBRIDGE_KEYRING=memory: tests and --demo)."""
+class ChosenKeyring(KeyringBackend):
+    """A keyring Bookbridge picks itself, which keyring's own search must never pick: found
+    by the search, the memory keyring would keep a user's tokens until the program exits."""
 
-    priority = 1
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("chosen by Bookbridge only, never by keyring's search")
+
+
+class MemoryKeyring(ChosenKeyring):
+    """Secrets held in this process only (BOOKBRIDGE_KEYRING=memory: tests and --demo)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -69,7 +79,7 @@ def _backend() -> KeyringBackend:
     if os.environ.get("BOOKBRIDGE_KEYRING") == "memory":
         return _memory
     backend = keyring.get_keyring()
-    if type(backend).__name__ == "Keyring" and "fail" in type(backend).__module__:
+    if not _keeps_secrets(backend):
         raise SecretStoreUnavailable(
             "No system keyring is available to keep your QuickBooks connection safe. "
             "Install and unlock a keyring (GNOME Keyring, KWallet, macOS Keychain or "
@@ -77,6 +87,19 @@ def _backend() -> KeyringBackend:
             "choose (for example keyrings.alt.file.EncryptedKeyring)."
         )
     return backend
+
+
+def _keeps_secrets(backend: KeyringBackend) -> bool:
+    """Is this an operating system's keyring (or one the user chose)? keyring's search may
+    settle on a stand-in: one that fails every call, or a plain file from keyrings.alt."""
+    if os.environ.get("PYTHON_KEYRING_BACKEND") or keyring.core.load_config() is not None:
+        return True  # the user's own choice
+    if isinstance(backend, ChainerBackend):  # writes go to its first keyring that works
+        backend = backend.backends[0] if backend.backends else backend
+    stand_ins = ("keyring.backends.fail", "keyring.backends.chainer", "keyrings.alt")
+    if isinstance(backend, ChosenKeyring):
+        return False
+    return not type(backend).__module__.startswith(stand_ins)
 
 
 def _account(profile: str, name: str) -> str:
