@@ -39,6 +39,7 @@ class Outcome:
     window_after: float | None = None  # seconds from the program's start to the first window
     sent_after: float | None = None  # ... to the ten invoices being in the sandbox
     sent: list[str] = field(default_factory=list)
+    sync_process: int | None = None  # the process the window sent them from
     folder: Path | None = None
 
 
@@ -67,7 +68,8 @@ def run_self_test(
         say(f"self-test: first window after {outcome.window_after:.2f} s")
     if outcome.sent_after is not None:
         count = len(outcome.sent)
-        say(f"self-test: {count} invoices in the sandbox after {outcome.sent_after:.2f} s")
+        say(f"self-test: {count} invoices in the sandbox after {outcome.sent_after:.2f} s, "
+            f"sent from the sync process (pid {outcome.sync_process})")
     if outcome.failure is not None:
         where = f" (its files are in {outcome.folder})" if outcome.folder else ""
         print(f"bookbridge: self-test failed: {outcome.failure}{where}", file=sys.stderr)
@@ -195,8 +197,12 @@ def _run(outcome: Outcome) -> None:
             if doubled:
                 fail(f"invoices sent twice: {', '.join(doubled)}")
                 return
-            poll.stop()
             assert window is not None
+            outcome.sync_process = window.sync.worker.process_id
+            if outcome.sync_process is None:  # the bundle must be able to start its child
+                fail("the invoices were not sent from the window's sync process")
+                return
+            poll.stop()
             window.close()  # stops the engine after its request in progress, then quits
             if not window.isVisible():
                 quit_loop()

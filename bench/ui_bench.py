@@ -2,10 +2,11 @@
 
 # Time to the first window, tab switches, sorts and filters, memory; then the longest stall of
 # the GUI thread (a 5 ms QTimer heartbeat) while the engine sends 2,000 invoices to the
-# QuickBooks Online sandbox (in its own process, as QuickBooks is; --sandbox thread as --demo).
+# QuickBooks Online sandbox (in its own process, as QuickBooks is; --sandbox thread as --demo),
+# and while the Stores tab pulls 5,000 new orders from the Shopify stand-in.
 #
-# Run: .venv/bin/python bench/ui_bench.py [--orders 100000] [--send 2000] [--keep DIR]
-#                                        [--engine process|thread] [--sandbox process|thread]
+# Run: .venv/bin/python bench/ui_bench.py [--orders 100000] [--send 2000] [--pull 5000]
+#          [--keep DIR] [--engine process|thread] [--sandbox process|thread]
 # Never run as a test. Goals: window < 1.5 s, sort and filter < 200 ms, stall < 50 ms, < 400 MB.
 
 from __future__ import annotations
@@ -326,6 +327,32 @@ def bench_stall(window: object, send: int, where: str, results: dict[str, float]
     company.stop()
 
 
+def bench_pull(window: object, orders: int, results: dict[str, float]) -> None:
+    """The longest stall while the Stores tab pulls `orders` new orders from the Shopify
+    stand-in (Shopify Plus's request rate), as Pull Now does: off the GUI thread."""
+    from app.sandbox.channels import sandboxes
+    from app.services.channel_stores import connect_store
+
+    profile = window.profile  # type: ignore[attr-defined]
+    shop = sandboxes()["shopify"](bucket_size=400, leak_per_second=20.0)
+    shop.start()
+    try:
+        shop.log_requests = False
+        shop.seed_orders(orders)
+        connect_store(profile, "Bench Shopify", "shopify", shop.connection_settings(),
+                      shop.credentials())  # fmt: skip
+        stores = window.stores  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        QTimer.singleShot(0, lambda: stores.start_pull("Bench Shopify"))
+        heartbeat_while(lambda: time.perf_counter() - started > 0.2 and not stores.pulling,
+                        results, "pull stall")  # fmt: skip
+        elapsed = time.perf_counter() - started
+        print(f"  {orders:,} orders pulled in {elapsed:.1f} s ({orders / elapsed:,.0f}/s); "
+              f"the tab says: {stores.bar.text()}")  # fmt: skip
+    finally:
+        shop.stop()
+
+
 def _queued_ns() -> int:
     """How long this (the GUI) thread has waited for a CPU so far: Linux's schedstat, whose
     second field is the time spent runnable but not running. 0 where it cannot be read."""
@@ -390,6 +417,8 @@ ROWS = (
     ("GUI stall, idle, less waits for a CPU", "idle stall net", "ms", "stall"),
     ("GUI stall while sending", "stall", "ms", "stall"),
     ("GUI stall while sending, less waits for a CPU", "stall net", "ms", "stall"),
+    ("GUI stall while pulling a store", "pull stall", "ms", "stall"),
+    ("GUI stall while pulling, less waits for a CPU", "pull stall net", "ms", "stall"),
     ("memory (RSS)", "memory", "MB", "memory"),
     ("memory (peak RSS)", "peak memory", "MB", "memory"),
 )
@@ -405,6 +434,8 @@ def report(results: dict[str, float], orders: int) -> str:
     """The results as a Markdown table, each beside its goal."""
     lines = [f"| measure ({orders:,} orders) | result | goal | met |", "|---|---|---|---|"]
     for label, key, unit, goal_key in ROWS:
+        if key not in results:
+            continue
         value = results[key]
         goal = GOALS.get(goal_key) if goal_key else None
         goal_text = "" if goal is None else f"< {_amount(goal, unit)}"
@@ -431,6 +462,8 @@ def main() -> int:
         help="the engine in its own process, as the window runs it (default), or on the "
         "window's sync thread",
     )
+    parser.add_argument("--pull", type=int, default=5_000,
+                        help="then pull this many new orders from a Shopify stand-in (0: no)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bb-ui-bench-"))
     os.environ["BOOKBRIDGE_HOME"] = str(home)
@@ -450,6 +483,9 @@ def main() -> int:
     print(f"sending {args.send:,} invoices to the sandbox ({args.sandbox}), "
           f"the engine in {'its own process' if args.engine == 'process' else 'a thread'}:")
     bench_stall(window, args.send, args.sandbox, results)
+    if args.pull:
+        print(f"pulling {args.pull:,} new orders from the Shopify stand-in:")
+        bench_pull(window, args.pull, results)
     window.close()  # type: ignore[attr-defined]
     QThreadPool.globalInstance().waitForDone()  # background reads end before the database
 

@@ -15,15 +15,12 @@ from app.db.models import CompanyBinding, Order
 from app.db.session import open_profile
 from app.sandbox.qbo import QboSandbox
 from tests import builders as b
+from tests.stand_ins import qbo_company
 
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch):
-    with QboSandbox(close_date="2026-01-31") as running:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", running.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", running.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", running.auth_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_CLIENT_SECRET", running.client_secret)
+    with qbo_company(monkeypatch, client_secret=True, close_date="2026-01-31") as running:
         yield running
 
 

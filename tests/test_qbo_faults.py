@@ -18,6 +18,7 @@ from app.sync.pacing import RetryPolicy
 from app.sync.qbo.connection import connect_with_tokens, open_backend
 from app.sync.qbo.tokens import ClientCredentials
 from tests import builders as b
+from tests.stand_ins import qbo_company
 
 
 class FastClock:
@@ -39,9 +40,7 @@ class FastClock:
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch):
-    with QboSandbox() as running:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", running.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", running.token_url)
+    with qbo_company(monkeypatch) as running:
         yield running
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import keyring.errors
-from keyring.backend import KeyringBackend
 
 from app import secrets
 from app.config import ProfilePaths
@@ -28,10 +27,8 @@ from app.sync.engine_process import Wire, summary_to_wire
 log = logging.getLogger(__name__)
 
 
-class PipeKeyring(KeyringBackend):
+class PipeKeyring(secrets.ChosenKeyring):
     """The parent's keyring, asked over the pipe: the child keeps no secret of its own."""
-
-    priority = 1
 
     def __init__(self, wire: Wire, replies: queue.Queue[dict[str, Any] | None]) -> None:
         super().__init__()
@@ -141,6 +138,8 @@ class Child:
             profile = open_profile(ProfilePaths(str(opened["name"]), Path(opened["folder"])))
 
             def relay(event: EngineEvent) -> None:
+                if self.held.is_set():  # a stop that came as the run began is kept to
+                    self.engine.request_stop()
                 if event.name == "job_done":  # one line per batch is plenty for the window
                     return
                 try:

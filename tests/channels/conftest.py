@@ -21,6 +21,7 @@ from app.sandbox.channels import sandboxes
 from app.sandbox.channels.server import ChannelSandbox, SandboxClock
 from app.sandbox.qbo import QboSandbox
 from app.services.channel_stores import connect_store
+from tests.stand_ins import qbo_company
 
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # the connector tests' shops open here
@@ -141,11 +142,7 @@ def resumed(connector: Any, first: Page) -> list[ChannelOrder]:
 
 @pytest.fixture
 def qbo(monkeypatch: pytest.MonkeyPatch) -> Iterator[QboSandbox]:
-    with QboSandbox(close_date="2026-01-31") as running:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", running.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", running.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", running.auth_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_CLIENT_SECRET", running.client_secret)
+    with qbo_company(monkeypatch, client_secret=True, close_date="2026-01-31") as running:
         yield running
 
 

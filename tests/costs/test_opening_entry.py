@@ -23,6 +23,7 @@ from app.sync.journal import CREDIT, DEBIT, JournalEntryDoc, JournalLine
 from app.sync.qbd.backend import QbdBackend
 from app.sync.qbo import ClientCredentials, QboBackend, connect_with_tokens
 from tests.qbd.test_qbd_backend import InProcess
+from tests.stand_ins import qbo_company
 
 START = dt.date(2026, 3, 1)
 D = Decimal
@@ -43,10 +44,7 @@ def stocked(profile):
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[QboSandbox]:
     monkeypatch.setattr(secrets, "_memory", secrets.MemoryKeyring())
-    with QboSandbox() as sb:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", sb.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", sb.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", sb.auth_url)
+    with qbo_company(monkeypatch) as sb:
         yield sb
 
 

@@ -18,14 +18,12 @@ from app.sync.qbo import ClientCredentials, connect_with_tokens
 from app.ui import tasks
 from app.ui.wizard import SetupWizard
 from app.ui.wizard.safety_page import SafetyPage
+from tests.stand_ins import qbo_company
 
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[QboSandbox]:
-    with QboSandbox(close_date="2026-01-31") as running:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", running.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", running.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", running.auth_url)
+    with qbo_company(monkeypatch, close_date="2026-01-31") as running:
         yield running
 
 

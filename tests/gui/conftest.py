@@ -26,6 +26,7 @@ from app.ui.tabs.list_tab import ListTab
 from app.ui.worker import SyncController
 from tests import builders as b
 from tests.gui.helpers import wait_listed
+from tests.stand_ins import qbo_company
 
 SHIP_DAY = dt.date(2026, 3, 2)
 
@@ -37,10 +38,7 @@ def settings(tmp_path: Path) -> QSettings:
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[QboSandbox]:
-    with QboSandbox(close_date="2026-01-31") as running:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", running.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", running.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", running.auth_url)
+    with qbo_company(monkeypatch, close_date="2026-01-31") as running:
         yield running
 
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.ui.dialogs.crash import CrashDialog
 from app.ui.tabs.list_tab import ListTab
 
 
@@ -81,3 +82,9 @@ class Answer:
     @property
     def text(self) -> str:
         return "\n".join(self.asked)
+
+
+def crash_dialog() -> CrashDialog | None:
+    """The crash dialog, when one is showing."""
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, CrashDialog)]
+    return next((w for w in found if w.isVisible()), None)

@@ -8,7 +8,6 @@ import os
 import signal
 
 import pytest
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app import secrets
@@ -16,9 +15,8 @@ from app.db.session import Profile
 from app.logs import configure_logging, log_files
 from app.sandbox.qbo import QboSandbox
 from app.sync.connection import open_backend
-from app.ui.dialogs.crash import CrashDialog
 from app.ui.main_window import MainWindow
-from tests.gui.helpers import press, select_rows
+from tests.gui.helpers import crash_dialog, press, select_rows
 from tests.gui.test_sync_worker import add_orders, sent_count
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -30,11 +28,6 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def crash_dialog() -> CrashDialog | None:
-    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, CrashDialog)]
-    return next((w for w in shown if w.isVisible()), None)
 
 
 def test_the_window_sends_from_a_process_of_its_own(

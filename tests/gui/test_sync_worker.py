@@ -8,7 +8,6 @@ import os
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -18,11 +17,10 @@ from app.db.session import Profile
 from app.sandbox.qbo import QboSandbox
 from app.sync.connection import open_backend
 from app.sync.engine import Engine
-from app.ui.dialogs.crash import CrashDialog
 from app.ui.main_window import MainWindow
 from tests import builders as b
 from tests.gui.conftest import open_window
-from tests.gui.helpers import press, select_rows
+from tests.gui.helpers import crash_dialog, press, select_rows
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -168,8 +166,8 @@ def test_a_bug_in_the_engine_opens_the_crash_dialog_and_the_thread_lives_on(
 
     monkeypatch.setattr(Engine, "run_once", broken)
     window.sync.run_now()
-    qtbot.waitUntil(lambda: _crash_dialog() is not None, timeout=10_000)
-    dialog = _crash_dialog()
+    qtbot.waitUntil(lambda: crash_dialog() is not None, timeout=10_000)
+    dialog = crash_dialog()
     assert dialog is not None
     assert "ZeroDivisionError: a bug of ours" in dialog.details
     assert "Traceback" in dialog.details
@@ -181,8 +179,3 @@ def test_a_bug_in_the_engine_opens_the_crash_dialog_and_the_thread_lives_on(
     press(qtbot, window.invoices.send_now)  # the sync thread still works
     qtbot.waitUntil(lambda: "Sent 1" in window.invoices.chips.text(), timeout=15_000)
 
-
-def _crash_dialog() -> CrashDialog | None:
-    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, CrashDialog)]
-    visible = [w for w in found if w.isVisible()]
-    return visible[0] if visible else None

@@ -31,6 +31,7 @@ from app.sync.qbo import ClientCredentials, QboBackend, connect_with_tokens, ope
 from app.sync.qbo.client import QboClient, retry_after
 from app.sync.qbo.endpoints import Endpoints
 from app.sync.qbo.tokens import TokenSet, TokenStore
+from tests.stand_ins import qbo_company
 
 D = Decimal
 TODAY = dt.date(2025, 6, 2)
@@ -59,10 +60,7 @@ def fresh_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[QboSandbox]:
-    with QboSandbox() as sb:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", sb.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", sb.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", sb.auth_url)
+    with qbo_company(monkeypatch) as sb:
         yield sb
 
 

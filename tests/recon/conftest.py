@@ -27,6 +27,7 @@ from app.sync.engine import Engine, RunSummary
 from app.sync.qbd.backend import QbdBackend
 from app.sync.qbd.webconnector.rendezvous import RequestFailed
 from tests import builders as b
+from tests.stand_ins import qbo_company
 
 SHIP_DAY = dt.date(2026, 3, 2)
 CLOSED_UP_TO = "2026-01-31"
@@ -188,12 +189,8 @@ def bb(profile: Profile, *args: str) -> int:
 
 
 def _qbo_books(monkeypatch: pytest.MonkeyPatch, multicurrency: bool = False) -> Iterator[Books]:
-    with QboSandbox(close_date=CLOSED_UP_TO, multicurrency=multicurrency) as sandbox:
-        for name, value in (("BOOKBRIDGE_QBO_API_BASE", sandbox.api_base),
-                            ("BOOKBRIDGE_QBO_TOKEN_URL", sandbox.token_url),
-                            ("BOOKBRIDGE_QBO_AUTH_URL", sandbox.auth_url),
-                            ("BOOKBRIDGE_QBO_CLIENT_SECRET", sandbox.client_secret)):
-            monkeypatch.setenv(name, value)
+    with qbo_company(monkeypatch, client_secret=True, close_date=CLOSED_UP_TO,
+                     multicurrency=multicurrency) as sandbox:  # fmt: skip
         profile = open_profile("shop")
         assert bb(profile, "connect", "qbo", "--sandbox", "--realm", sandbox.realm_id,
                   "--refresh-token", sandbox.refresh_token, "--client-id",

@@ -13,6 +13,7 @@ from app.config import profile_paths
 from app.db.session import Profile
 from app.logs import configure_logging, last_problems, log_files, scrub, subsystem_of
 from app.sandbox.qbo import QboSandbox
+from tests.stand_ins import qbo_company
 from tests.test_qbo_end_to_end import _orders, _setup, bb
 
 CHANNEL_KEY = "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"
@@ -20,11 +21,7 @@ CHANNEL_KEY = "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"
 
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[QboSandbox]:
-    with QboSandbox(close_date="2026-01-31") as running:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", running.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", running.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", running.auth_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_CLIENT_SECRET", running.client_secret)
+    with qbo_company(monkeypatch, client_secret=True, close_date="2026-01-31") as running:
         monkeypatch.setenv("BOOKBRIDGE_LOG_LEVEL", "DEBUG")
         yield running
 

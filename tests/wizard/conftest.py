@@ -19,6 +19,7 @@ from app.sync.qbd.webconnector import rendezvous as rendezvous_module
 from app.ui import tasks
 from app.ui.wizard import SetupWizard
 from tests import builders as b
+from tests.stand_ins import qbo_company
 from tests.wizard.walk import TODAY, WAIT_MS, FakeBrowser
 
 WizardFactory = Callable[..., SetupWizard]
@@ -33,10 +34,7 @@ def fresh_rendezvous(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def qbo(monkeypatch: pytest.MonkeyPatch) -> Iterator[QboSandbox]:
     """The QBO sandbox (books closed up to 2026-01-31) with two customers, pointed at."""
-    with QboSandbox(close_date="2026-01-31") as running:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", running.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", running.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", running.auth_url)
+    with qbo_company(monkeypatch, close_date="2026-01-31") as running:
         running.create("Customer", {"DisplayName": "Ava Jensen"})
         running.create(
             "Customer",

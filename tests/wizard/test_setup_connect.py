@@ -37,16 +37,14 @@ from app.sync.qbd.webconnector.identity import PASSWORD_SECRET, profile_identity
 from app.sync.qbd.webconnector.rendezvous import Rendezvous, WebConnectorDisconnected
 from app.sync.qbd.webconnector.server import service_for, start_server
 from app.sync.qbo.oauth import OAuthError
+from tests.stand_ins import qbo_company
 
 FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\maple.qbw"
 
 
 @pytest.fixture
 def qbo(monkeypatch: pytest.MonkeyPatch) -> Iterator[QboSandbox]:
-    with QboSandbox(close_date="2026-01-31") as running:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", running.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", running.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", running.auth_url)
+    with qbo_company(monkeypatch, close_date="2026-01-31") as running:
         yield running
 
 

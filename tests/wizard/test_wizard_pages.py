@@ -32,6 +32,7 @@ from app.ui.wizard.lists_page import ListsPage
 from app.ui.wizard.safety_page import FinishPage, SafetyPage
 from app.ui.wizard.stores_page import CHANNEL, StoresPage
 from app.ui.wizard.welcome import BackendPage, WelcomePage
+from tests.stand_ins import qbo_company
 from tests.wizard.conftest import WizardFactory
 from tests.wizard.walk import QBD_FILE, WAIT_MS, next_page, page_of, walk_qbo_to
 
@@ -45,10 +46,7 @@ def _next_enabled(wizard: QWizard) -> bool:
 @pytest.fixture
 def qbo_eur(monkeypatch: pytest.MonkeyPatch) -> Iterator[QboSandbox]:
     """A multicurrency QBO company: it keeps an A/P account per currency."""
-    with QboSandbox(multicurrency=True) as running:
-        monkeypatch.setenv("BOOKBRIDGE_QBO_API_BASE", running.api_base)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_TOKEN_URL", running.token_url)
-        monkeypatch.setenv("BOOKBRIDGE_QBO_AUTH_URL", running.auth_url)
+    with qbo_company(monkeypatch, multicurrency=True) as running:
         yield running
 
 
