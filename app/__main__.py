@@ -2,8 +2,8 @@
 
 import sys
 
-if sys.argv[1:2] == ["--engine-child"]:  # the window's sync process (app/sync/engine_process)
-    from app.sync.engine_child import main as serve_engine
+if sys.argv[1:2] == ["--engine-child"]:  # the window's sync process (services/engine_process)
+    from app.services.engine_child import main as serve_engine
 
     raise SystemExit(serve_engine())
 

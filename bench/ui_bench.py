@@ -348,7 +348,7 @@ def bench_pull(window: object, orders: int, results: dict[str, float]) -> None:
                         results, "pull stall")  # fmt: skip
         elapsed = time.perf_counter() - started
         print(f"  {orders:,} orders pulled in {elapsed:.1f} s ({orders / elapsed:,.0f}/s); "
-              f"the tab says: {stores.bar.text()}")  # fmt: skip
+              f"the tab says: {stores.bar.text}")  # fmt: skip
     finally:
         shop.stop()
 

@@ -21,7 +21,8 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -167,7 +168,39 @@ def pull_store(profile: Profile, store_name: str, options: PullOptions | None = 
         else:
             _record_error(profile, store_name, exc, opts)
             result.error = exc
+    c = result.counts
+    log.info("store %s: %d orders seen, %d new, %d changed in %d page(s)%s", store_name,
+             c.seen, c.created, c.updated, result.pages,
+             "" if result.error is None else f"; failed: {result.error.message}")  # fmt: skip
     return result
+
+
+def pull_result_to_wire(result: PullResult) -> dict[str, Any]:
+    """A result as plain JSON values (it crosses from the sync process to the window)."""
+    error = result.error
+    return {
+        "store": result.store, "platform": result.platform, "counts": asdict(result.counts),
+        "pages": result.pages, "requests": result.requests, "resumed": result.resumed,
+        "complete": result.complete, "notes": list(result.notes),
+        "error": None if error is None else {
+            "kind": error.kind, "message": error.message, "action": error.action},
+    }  # fmt: skip
+
+
+def pull_result_from_wire(data: dict[str, Any]) -> PullResult:
+    error = data.get("error")
+    return PullResult(
+        store=str(data["store"]),
+        platform=str(data["platform"]),
+        counts=Counts(**data.get("counts", {})),
+        pages=int(data.get("pages", 0)),
+        requests=int(data.get("requests", 0)),
+        resumed=bool(data.get("resumed", False)),
+        complete=bool(data.get("complete", False)),
+        error=None if not error else ChannelError(error["kind"], error["message"],
+                                                  error.get("action", "")),  # fmt: skip
+        notes=[str(note) for note in data.get("notes", [])],
+    )
 
 
 def _run(

@@ -201,16 +201,13 @@ def list_stores(profile: Profile) -> list[StoreRow]:
         return out
 
 
-def pull(profile: Profile, name: str | None = None,
-         options: PullOptions | None = None) -> list[PullResult]:
-    """Pull one store (by name) or every connected store."""
+def pull(profile: Profile, name: str | None = None, options: PullOptions | None = None,
+         *, scheduled: bool = False) -> list[PullResult]:
+    """Pull one store (by name) or every connected store (with `scheduled`, every store
+    the timer pulls)."""
     if name is None:
-        return pull_all(profile, options)
+        return pull_all(profile, options, scheduled=scheduled)
     return [pull_store(profile, name, options)]
-
-
-def pull_scheduled(profile: Profile, options: PullOptions | None = None) -> list[PullResult]:
-    return pull_all(profile, options, scheduled=True)
 
 
 def pull_interval(profile: Profile) -> int:

@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
         for tab in self.lists:
             tab.work_queued.connect(self._on_work_queued)
         self.mappings.show_tab.connect(self._on_show_tab)
+        self.stores.puller = self.sync.pull  # pulls, too, run in the sync process
         self.stores.orders_pulled.connect(self._on_orders_pulled)
         self.reconcile.work_queued.connect(self._on_work_queued)
         self.tabs.currentChanged.connect(self._on_current_tab_changed)

@@ -16,14 +16,16 @@ from functools import partial
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from app.channels.pull import PullResult, pull_result_from_wire
 from app.db.enums import Backend
 from app.db.session import Profile
+from app.services import channel_stores
 from app.services.engine_lock import EngineBusy, EngineLock
+from app.services.engine_process import EngineProcess, EngineProcessError
 from app.services.sync_status import QueueStatus, queue_status
 from app.sync.backend import AccountingBackend
 from app.sync.connection import binding_of, open_backend
 from app.sync.engine import Engine, EngineEvent, RunSummary
-from app.sync.engine_process import EngineProcess, EngineProcessError
 from app.ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ class EngineWorker(QObject):
     """Owns the engine on the sync thread; every run's outcome comes back as a signal.
 
     The engine runs in a process of its own when `make_process` is given (the window's
-    case; see app/sync/engine_process), so its Python work never holds the window's
+    case; see app/services/engine_process), so its Python work never holds the window's
     interpreter lock; QuickBooks Desktop's Web Connector exchanges meet the SOAP server in
     this process, so for a profile bound to Desktop the engine runs here, on this thread."""
 
@@ -69,9 +71,11 @@ class EngineWorker(QObject):
         make_engine: Callable[[Callable[[EngineEvent], None]], Engine],
         make_process: Callable[[Callable[[EngineEvent], None]], EngineProcess] | None = None,
         *,
+        profile: Profile,
         runs_here: Callable[[], bool] = lambda: True,
     ) -> None:
         super().__init__()
+        self._profile = profile
         self._make_engine = make_engine
         self._make_process = make_process
         self._runs_here = runs_here
@@ -134,6 +138,18 @@ class EngineWorker(QObject):
         if process is not None:
             process.release()
 
+    def pull(self, name: str | None, scheduled: bool) -> list[PullResult]:
+        """From any thread but the GUI's: pull one store (or all, or the scheduled ones) in
+        the sync process, beside any run; here when there is no sync process."""
+        with self._lock:
+            if self._make_process is not None and self._process is None:
+                self._process = self._make_process(self._on_engine_event)
+            process = self._process
+        if process is None:
+            return channel_stores.pull(self._profile, name, scheduled=scheduled)
+        found = process.call("pull", store=name, scheduled=scheduled)
+        return [pull_result_from_wire(result) for result in found]
+
     def close(self) -> None:
         """End the sync process, if there is one (after the sync thread has ended)."""
         with self._lock:
@@ -185,6 +201,7 @@ class SyncController(QObject):
             )
             if own_company
             else None,
+            profile=profile,
             runs_here=lambda: _bound_to_desktop(profile),
         )
         self.worker.moveToThread(self._thread)
@@ -272,6 +289,11 @@ class SyncController(QObject):
         if self._started:
             self._timer.start()
             self.run_now()
+
+    def pull(self, name: str | None, scheduled: bool) -> list[PullResult]:
+        """The Stores tab's puller: off the GUI thread, in the sync process when there is
+        one (any window may pull; only one runs the engine)."""
+        return self.worker.pull(name, scheduled)
 
     def stop(self) -> bool:
         """Stop for good. True when the thread has ended; otherwise `stopped` follows once

@@ -1,6 +1,7 @@
 """The window's engine in a process of its own: it sends, it can be killed without loss, its
-secrets stay in the window's keyring and its log lines reach the profile's log file. (That
-it ends with the window, after its request: test_sync_worker's quitting test.)"""
+secrets stay in the window's keyring, its log lines reach the profile's log file, and the
+Stores tab's pulls run there too. (That it ends with the window, after its request:
+test_sync_worker's quitting test.)"""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from pytestqt.qtbot import QtBot
 from app import secrets
 from app.db.session import Profile
 from app.logs import configure_logging, log_files
+from app.sandbox.channels.shopify import ShopifySandbox
 from app.sandbox.qbo import QboSandbox
+from app.services import channel_stores
 from app.sync.connection import open_backend
 from app.ui.main_window import MainWindow
 from tests.gui.helpers import crash_dialog, press, select_rows
@@ -100,3 +103,38 @@ def test_a_token_the_sync_process_rotates_is_kept_in_the_windows_keyring(
     pid = window.sync.worker.process_id
     assert f"[sync process {pid}] refreshing the QuickBooks Online access token" in logged
     assert before not in logged and after not in logged
+
+
+def test_a_store_is_pulled_in_the_sync_process_and_its_error_reaches_the_tab(
+    qtbot: QtBot, window: MainWindow, shop: Profile
+) -> None:
+    logging_setup = configure_logging(shop.paths.log_folder, console_level=None)
+    try:
+        with ShopifySandbox(shop_name="Maple Goods") as channel:
+            channel.seed_orders(4)
+            channel_stores.connect_store(shop, "Maple", "shopify", channel.connection_settings(),
+                                         channel.credentials())  # fmt: skip
+            window.tabs.setCurrentWidget(window.stores)
+            stores = window.stores
+            qtbot.waitUntil(lambda: stores.model.rowCount() == 1, timeout=10_000)
+            stores.table.selectRow(0)
+            stores.pull_action.trigger()
+            qtbot.waitUntil(lambda: "4 new order(s)" in stores.bar.text, timeout=15_000)
+            pid = window.sync.worker.process_id
+
+            channel.faults.revoke_credentials()
+            stores.table.selectRow(0)
+            qtbot.waitUntil(stores.pull_action.isEnabled)
+            stores.pull_action.trigger()
+            qtbot.waitUntil(lambda: not stores.pulling and stores.bar.level == "error",
+                            timeout=15_000)  # fmt: skip
+            assert "store 'Maple'" in stores.bar.text  # what happened, and what to do:
+            assert "connect the store again" in stores.bar.text
+            assert channel.token not in stores.bar.text
+    finally:
+        logging_setup.close()
+
+    window.invoices.reload()
+    qtbot.waitUntil(lambda: window.invoices.model.rowCount() == 9, timeout=10_000)  # 5 + 4
+    logged = "".join(p.read_text(encoding="utf-8") for p in log_files(shop.paths.log_folder))
+    assert f"[sync process {pid}] store Maple: 4 orders seen, 4 new" in logged

@@ -55,6 +55,13 @@ def test_a_second_process_is_refused_and_told_who_holds_the_engine(
     assert "already being sent to QuickBooks" in err
     assert main(["--profile", "shop", "qbwc", "serve", "--port", "0"]) == EXIT_ENGINE_BUSY
     assert f"process {holder_process.pid}" in capsys.readouterr().err
+    runner = subprocess.run(  # the Web Connector runner on its own, as scripts start it
+        [sys.executable, "-m", "app.sync.qbd.runner", "--profile", "shop", "--port", "0"],
+        env={**os.environ, "BOOKBRIDGE_KEYRING": "memory"}, cwd=ROOT, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert runner.returncode == EXIT_ENGINE_BUSY
+    assert f"process {holder_process.pid}" in runner.stderr and runner.stdout == ""
 
 
 def test_a_killed_holder_does_not_leave_the_profile_stuck(

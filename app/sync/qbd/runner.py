@@ -341,7 +341,8 @@ def serve_and_sync(
 def main(argv: Sequence[str] | None = None) -> int:
     """python -m app.sync.qbd.runner: serve one profile; first stdout line {"url": ...}."""
     from app.db.session import open_profile
-    from app.services.lists import pull_lists  # the entry point wires services in
+    from app.services.engine_lock import EngineBusy, engine_lock  # the entry point wires
+    from app.services.lists import pull_lists  # services in
 
     parser = argparse.ArgumentParser(prog="python -m app.sync.qbd.runner", description=__doc__)
     parser.add_argument("--profile", required=True)
@@ -364,9 +365,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(text + "\n")
 
     try:
-        serve_and_sync(profile, args.port, stop, ready, send_all=args.send_all,
-                       exchange_timeout=args.exchange_timeout, report=report,
-                       pull_lists=[DocKind(k) for k in args.pull_lists], list_puller=pull_lists)
+        # One engine per profile, as for `bookbridge qbwc serve` (exit 4 when taken).
+        with engine_lock(profile.paths.folder, profile.name, "python -m app.sync.qbd.runner"):
+            serve_and_sync(profile, args.port, stop, ready, send_all=args.send_all,
+                           exchange_timeout=args.exchange_timeout, report=report,
+                           pull_lists=[DocKind(k) for k in args.pull_lists],
+                           list_puller=pull_lists)  # fmt: skip
+    except EngineBusy as busy:
+        report(f"bookbridge: {busy}")
+        return 4
     finally:
         profile.close()
     return 0

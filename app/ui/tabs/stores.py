@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
@@ -34,6 +35,10 @@ from app.ui.widgets.store_form import StoreDialog
 
 MINUTE_MS = 60_000
 
+# (store name or None for every store, only the scheduled ones?) -> each store's result
+Puller = Callable[[str | None, bool], list[PullResult]]
+
+
 
 class StoresTab(ShownTab):
     """Pulls run off the GUI thread, one at a time; the timer starts them on schedule."""
@@ -44,6 +49,11 @@ class StoresTab(ShownTab):
         super().__init__(parent)
         self.profile = profile
         self.pulling = False
+        # How a pull is done, off the GUI thread: here by default; the window hands it to
+        # its sync process (SyncController.pull), so a large pull never stalls the window.
+        self.puller: Puller = lambda name, scheduled: channel_stores.pull(
+            profile, name, scheduled=scheduled
+        )
         self.reconnect_dialog: StoreDialog | None = None  # the last one opened (tests)
         self.bar = MessageBar(self)
         self.toolbar = QToolBar(self)
@@ -263,14 +273,8 @@ class StoresTab(ShownTab):
         self._selection_changed()
         if not scheduled:
             self.bar.show_message(f"Pulling {name or 'every store'}…", Level.INFO)
-        profile = self.profile
-
-        def work() -> list[PullResult]:
-            if scheduled:
-                return channel_stores.pull_scheduled(profile)
-            return channel_stores.pull(profile, name)
-
-        run_in_background(work, self._on_pulled, context=self)
+        puller = self.puller
+        run_in_background(lambda: puller(name, scheduled), self._on_pulled, context=self)
         return True
 
     def _on_pulled(self, results: list[PullResult] | None, error: BaseException | None) -> None:

@@ -14,15 +14,17 @@ import queue
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import keyring.errors
 
 from app import secrets
+from app.channels.base import ChannelError
 from app.config import ProfilePaths
 from app.logs import register_secret, scrub
-from app.sync.engine_process import Wire, summary_to_wire
+from app.services.engine_process import Wire, summary_to_wire
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,24 @@ class PipeLogHandler(logging.Handler):
             self.handleError(record)
 
 
+def pull_job(
+    profile: Any, ending: threading.Event, *, store: str | None = None, scheduled: bool = False
+) -> list[dict[str, Any]]:
+    """The Stores tab's Pull Now and its timer: one store, every store, or the scheduled
+    ones. Ends after the page it is writing when the window closes."""
+    from app.channels.pull import PullOptions, pull_result_to_wire
+    from app.services import channel_stores
+
+    options = PullOptions(should_stop=ending.is_set)
+    results = channel_stores.pull(profile, store, options, scheduled=scheduled)
+    return [pull_result_to_wire(result) for result in results]
+
+
+# What the window may ask of the sync process beside runs: name -> job(profile, ending, **kw).
+JOBS: dict[str, Callable[..., Any]] = {"pull": pull_job}
+JOB_GRACE_SECONDS = 30.0  # at exit, how long a job may take to reach a safe point
+
+
 class Child:
     """Reads the parent's messages on a thread of its own, so a stop reaches the engine
     while it runs; runs happen one at a time on the main thread."""
@@ -93,12 +113,17 @@ class Child:
         self.runs: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.held = threading.Event()
+        self.ending = threading.Event()  # the window closed our input
+        self.opened = threading.Event()  # the profile is open (or could not be): jobs may go
+        self.jobs: list[threading.Thread] = []
         self.engine: Any = None
+        self.profile: Any = None
 
     def read(self) -> None:
         while True:
             message = self.wire.receive()
             if message is None:  # the parent closed our input: finish, then exit
+                self.ending.set()
                 self.held.set()
                 if self.engine is not None:
                     self.engine.request_stop()
@@ -116,6 +141,34 @@ class Child:
                 self.held.clear()
             elif op in ("open", "run"):
                 self.runs.put(message)
+            elif op == "call":
+                job = threading.Thread(target=self.call, args=(message,), daemon=True,
+                                       name=f"job-{message.get('job')}")  # fmt: skip
+                self.jobs = [*(j for j in self.jobs if j.is_alive()), job]
+                job.start()
+
+    def call(self, message: dict[str, Any]) -> None:
+        """One job, on a thread of its own beside any run; its result goes back by id."""
+        self.opened.wait()
+        if "log_level" in message:
+            logging.getLogger().setLevel(int(message["log_level"]))
+        answer: dict[str, Any] = {"op": "result", "id": message.get("id")}
+        job = JOBS.get(str(message.get("job")))
+        if self.profile is None or job is None:
+            answer["error"] = f"the sync process cannot do {message.get('job')!r}"
+        else:
+            try:
+                answer["value"] = job(self.profile, self.ending, **message.get("arguments", {}))
+            except ChannelError as exc:  # the user's to fix (a store not connected, ...)
+                answer["channel_error"] = {"kind": exc.kind, "message": exc.message,
+                                           "action": exc.action}  # fmt: skip
+            except Exception as exc:  # a bug: logged here, told to the window plainly
+                log.exception("the %s job failed", message.get("job"))
+                answer["error"] = scrub(f"{type(exc).__name__}: {exc}")
+        try:
+            self.wire.send(answer)
+        except OSError:
+            pass  # the window is gone
 
     def serve(self) -> int:
         reader = threading.Thread(target=self.read, name="engine-pipe", daemon=True)
@@ -153,9 +206,12 @@ class Child:
             self.engine = Engine(
                 profile, lambda: open_backend(profile), listener=relay, max_wait_seconds=wait
             )
+            self.profile = profile
         except Exception as exc:
-            self._crashed(exc)
+            self._crashed(exc, opening=True)
+            self.opened.set()
             return 1
+        self.opened.set()
         self.wire.send({"op": "ready", "pid": os.getpid()})
         while (message := self.runs.get()) is not None:
             if message.get("op") != "run":
@@ -175,12 +231,15 @@ class Child:
                 self._crashed(exc)
                 continue
             self.wire.send({"op": "finished", "summary": summary_to_wire(summary)})
+        for job in self.jobs:  # a pull ends after the page it is writing
+            job.join(timeout=JOB_GRACE_SECONDS)
         profile.close()
         return 0
 
-    def _crashed(self, exc: BaseException) -> None:
+    def _crashed(self, exc: BaseException, *, opening: bool = False) -> None:
         self.wire.send({
             "op": "crashed",
+            "opening": opening,
             "what": scrub(f"{type(exc).__name__}: {exc}"),
             "details": scrub(traceback.format_exc()),
         })  # fmt: skip

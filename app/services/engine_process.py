@@ -1,17 +1,19 @@
-"""The sync engine in a process of its own, driven from the window's sync thread.
+"""The sync engine (and a store's pull) in a process of its own, driven by the window.
 
 Why a process: the engine spends most of a run building SQL and JSON in Python. In the
 window's process every bit of that holds the interpreter lock, and the GUI thread, which
 takes and drops the lock on each call from Qt into Python (every cell painted, every
-signal), waits behind it: the window stutters while a large queue is sent. A child
-process has its own interpreter, so the window only ever waits on itself.
+signal), waits behind it: the window stutters while a large queue is sent, or a large
+store is pulled. A child process has its own interpreter, so the window only ever waits
+on itself.
 
 `EngineProcess` has the engine's shape (run_once, request_stop, release, close), so the
-worker drives either. The child (`app.sync.engine_child`) opens the same profile and runs
-the same `Engine`; the two talk in JSON lines over the child's stdin and stdout:
+worker drives either; `call` runs one of the child's other jobs (a store's pull) beside
+any run. The child (`app.services.engine_child`) opens the same profile and runs the same
+`Engine`; the two talk in JSON lines over the child's stdin and stdout:
 
-  parent -> child   open, run, stop, release, keyring_reply; end of input: finish and exit
-  child -> parent   ready, event, finished, crashed, keyring, log
+  parent -> child   open, run, stop, release, call, keyring_reply; end of input: finish, exit
+  child -> parent   ready, event, finished, crashed, result, keyring, log
 
 Secrets stay in the parent's keyring: the child asks for each one over the pipe when it
 needs it and hands back any it rotates (a QBO refresh token), so the OS keyring, or the
@@ -25,9 +27,11 @@ SOAP server inside the window's process, so the worker runs that engine in its o
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -35,6 +39,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from app import secrets
+from app.channels.base import ChannelError
 from app.db.session import Profile
 from app.logs import register_secret
 from app.sync.engine import EngineEvent, RunSummary
@@ -115,9 +120,45 @@ def summary_from_wire(data: dict[str, Any]) -> RunSummary:
     )
 
 
+class _Child:
+    """One started child: its process, its pipe, and the threads waiting on its answers."""
+
+    def __init__(self, process: subprocess.Popen[bytes], wire: Wire) -> None:
+        self.process = process
+        self.wire = wire
+        self.waiting: dict[str, queue.Queue[dict[str, Any] | None]] = {}
+        self.lock = threading.Lock()
+        self.ended = False
+        self.open_failure = ""  # what the child said when it could not open the profile
+
+    def expect(self, key: str) -> queue.Queue[dict[str, Any] | None]:
+        answer: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=1)
+        with self.lock:
+            if self.ended:
+                answer.put(None)
+            else:
+                self.waiting[key] = answer
+        return answer
+
+    def deliver(self, key: str, message: dict[str, Any] | None) -> None:
+        with self.lock:
+            answer = self.waiting.pop(key, None)
+        if answer is not None:
+            answer.put(message)
+
+    def end(self) -> None:
+        with self.lock:
+            self.ended = True
+            waiting, self.waiting = list(self.waiting.values()), {}
+        for answer in waiting:
+            answer.put(None)
+
+
 class EngineProcess:
-    """The parent's handle on one child engine: started on the first run, kept across runs
-    (its QBO rate window with it), and ended by close()."""
+    """The parent's handle on one child: started on first use, kept across runs (its QBO
+    rate window with it), and ended by close(). A thread of ours reads everything the child
+    says: events, keyring questions and log records are dealt with at once; a run's end or
+    a job's result is handed to the thread that asked for it."""
 
     def __init__(
         self,
@@ -131,42 +172,40 @@ class EngineProcess:
         self._listener = listener
         self._max_wait = max_wait_seconds
         self._command = command or child_command()
-        self._process: subprocess.Popen[bytes] | None = None
-        self._wire: Wire | None = None
-        self._lock = threading.Lock()  # guards _process/_wire between the two threads
+        self._child: _Child | None = None
+        self._lock = threading.Lock()  # guards _child between the threads that use it
         self._held = False
+        self._calls = itertools.count(1)
 
     @property
     def pid(self) -> int | None:
         with self._lock:
-            return self._process.pid if self._process is not None else None
+            return self._child.process.pid if self._child is not None else None
 
     # -- the engine's shape ---------------------------------------------------------------
 
     def run_once(self, *, send_all: bool = False, trigger: str = "manual") -> RunSummary:
         """One run in the child; its events reach the listener as they happen."""
-        ask = {"op": "run", "send_all": send_all, "trigger": trigger,
-               "log_level": logging.getLogger().getEffectiveLevel()}  # fmt: skip
-        wire = self._started()
-        try:
-            wire.send(ask)
-        except OSError:  # it ended since the last run: start a new one and ask again
-            self._forget()
-            wire = self._started()
-            wire.send(ask)
-        while True:
-            message = wire.receive()
-            if message is None:
-                raise EngineProcessError(self._death_note())
-            op = message.get("op")
-            if op == "finished":
-                return summary_from_wire(message.get("summary") or {})
-            if op == "crashed":  # a bug in the child's run: the child lives on
-                raise EngineProcessError(
-                    f"{message.get('what', 'the sync engine failed')}\n\n"
-                    f"{message.get('details', '')}"
-                )
-            self._handle(wire, message)
+        answer = self._ask("run", {"op": "run", "send_all": send_all, "trigger": trigger})
+        if answer.get("op") == "crashed":  # a bug in the child's run: the child lives on
+            raise EngineProcessError(
+                f"{answer.get('what', 'the sync engine failed')}\n\n{answer.get('details', '')}"
+            )
+        return summary_from_wire(answer.get("summary") or {})
+
+    def call(self, job: str, **arguments: Any) -> Any:
+        """Run one of the child's jobs (see engine_child.JOBS) beside any run; its result.
+        A store's refusal is raised as the ChannelError it was; a job that breaks raises
+        EngineProcessError with the child's words."""
+        key = f"call-{next(self._calls)}"
+        answer = self._ask(key, {"op": "call", "id": key, "job": job, "arguments": arguments})
+        refused = answer.get("channel_error")
+        if refused:  # raised again here as it was there: the tab shows it as its own
+            raise ChannelError(str(refused["kind"]), str(refused["message"]),
+                               str(refused.get("action", "")))  # fmt: skip
+        if answer.get("error"):
+            raise EngineProcessError(str(answer["error"]))
+        return answer.get("value")
 
     def request_stop(self) -> None:
         """Thread-safe: the run ends after the request in progress, and none start until
@@ -179,31 +218,49 @@ class EngineProcess:
         self._tell({"op": "release"})
 
     def close(self, timeout: float = 30.0) -> None:
-        """End the child: it finishes the request in progress, then exits."""
+        """End the child: it finishes the request in progress (and a job's page), then
+        exits."""
         with self._lock:
-            process, wire = self._process, self._wire
-            self._process = self._wire = None
-        if process is None or wire is None:
+            child, self._child = self._child, None
+        if child is None:
             return
-        wire.close()
+        child.wire.close()
         try:
-            process.wait(timeout=timeout)
+            child.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             log.warning("the sync process did not end within %.0f s; ending it", timeout)
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+            child.process.kill()
+            child.process.wait()
 
     # -- the child ------------------------------------------------------------------------
 
-    def _started(self) -> Wire:
+    def _ask(self, key: str, message: dict[str, Any]) -> dict[str, Any]:
+        message["log_level"] = logging.getLogger().getEffectiveLevel()  # it may have changed
+        for attempt in (1, 2):
+            child = self._started()
+            answer = child.expect(key)
+            try:
+                child.wire.send(message)
+            except OSError:  # it ended since it was last used: start another and ask again
+                child.deliver(key, None)
+                self._forget(child)
+                if attempt == 1:
+                    continue
+                raise EngineProcessError(self._death_note(child)) from None
+            reply = answer.get()
+            if reply is None:
+                raise EngineProcessError(self._death_note(child))
+            return reply
+        raise AssertionError("unreachable")
+
+    def _started(self) -> _Child:
         with self._lock:
-            if self._wire is not None and self._process is not None:
-                if self._process.poll() is None:
-                    return self._wire
+            child = self._child
+            if child is not None and not child.ended and child.process.poll() is None:
+                return child
+            if child is not None:
                 log.warning("the sync process had ended (exit code %s); starting another",
-                            self._process.returncode)  # fmt: skip
+                            child.process.poll())  # fmt: skip
             process = subprocess.Popen(
                 self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -211,53 +268,66 @@ class EngineProcess:
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
             )  # fmt: skip
             assert process.stdin is not None and process.stdout is not None
-            wire = Wire(process.stdout, process.stdin)
-            self._process, self._wire = process, wire
-        wire.send({
-            "op": "open",
-            "name": self.profile.paths.name,
-            "folder": str(self.profile.paths.folder),
-            "max_wait_seconds": self._max_wait,
-            "log_level": logging.getLogger().getEffectiveLevel(),
-            "held": self._held,
-        })  # fmt: skip
-        while True:
-            message = wire.receive()
-            if message is None:
-                raise EngineProcessError(self._death_note())
-            if message.get("op") == "ready":
-                log.info("the sync engine runs in process %d", process.pid)
-                return wire
-            if message.get("op") == "crashed":  # it could not open the profile, and exits
-                self._forget()
-                raise EngineProcessError(
-                    f"{message.get('what', '')}\n\n{message.get('details', '')}"
-                )
-            self._handle(wire, message)
+            child = self._child = _Child(process, Wire(process.stdout, process.stdin))
+            # The first message, before any other thread can write: the child reads it first.
+            child.wire.send({
+                "op": "open",
+                "name": self.profile.paths.name,
+                "folder": str(self.profile.paths.folder),
+                "max_wait_seconds": self._max_wait,
+                "log_level": logging.getLogger().getEffectiveLevel(),
+                "held": self._held,
+            })  # fmt: skip
+        threading.Thread(target=self._read, args=(child,), daemon=True,
+                         name=f"sync-process-{process.pid}").start()  # fmt: skip
+        log.info("the sync engine runs in process %d", process.pid)
+        return child
 
-    def _forget(self) -> None:
+    def _read(self, child: _Child) -> None:
+        """Everything the child says, until it ends."""
+        try:
+            while (message := child.wire.receive()) is not None:
+                op = message.get("op")
+                if op in ("finished", "crashed") and "id" not in message:
+                    if op == "crashed" and not child.open_failure and message.get("opening"):
+                        child.open_failure = f"{message.get('what', '')}"
+                    child.deliver("run", message)
+                elif op == "result":
+                    child.deliver(str(message.get("id")), message)
+                else:
+                    self._handle(child.wire, message)
+        except (OSError, ValueError):
+            pass  # the pipe broke: the child is gone
+        finally:
+            child.end()
+            if child.process.stdout is not None:
+                child.process.stdout.close()
+
+    def _forget(self, child: _Child) -> None:
         with self._lock:
-            process, self._process, self._wire = self._process, None, None
-        if process is not None and process.poll() is None:
-            process.kill()
-        if process is not None:
-            process.wait()
+            if self._child is child:
+                self._child = None
+        if child.process.poll() is None:
+            child.process.kill()
+        child.process.wait()
 
     def _tell(self, message: dict[str, Any]) -> None:
         with self._lock:
-            wire = self._wire
-        if wire is None:
+            child = self._child
+        if child is None:
             return
         try:
-            wire.send(message)
+            child.wire.send(message)
         except OSError:
             pass  # it has ended; the next run finds out and starts another
 
-    def _death_note(self) -> str:
+    def _death_note(self, child: _Child) -> str:
         with self._lock:
-            process = self._process
-            self._process = self._wire = None
-        code = process.wait() if process is not None else None
+            if self._child is child:
+                self._child = None
+        code = child.process.wait()
+        if child.open_failure:
+            return f"The sync process could not open this profile: {child.open_failure}"
         return (
             f"The sync process ended unexpectedly (exit code {code}). Nothing is lost: "
             "what it was sending is looked up in QuickBooks before anything is sent again."
