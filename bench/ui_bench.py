@@ -323,7 +323,6 @@ def bench_stall(window: object, send: int, where: str, results: dict[str, float]
     if child is not None:
         now, peak = rss_mb(child)
         print(f"  the sync process (pid {child}): {now:.0f} MB resident, {peak:.0f} MB at peak")
-    sync.shutdown()
     company.stop()
 
 
@@ -486,6 +485,7 @@ def main() -> int:
     if args.pull:
         print(f"pulling {args.pull:,} new orders from the Shopify stand-in:")
         bench_pull(window, args.pull, results)
+    window.sync.shutdown()  # type: ignore[attr-defined]
     window.close()  # type: ignore[attr-defined]
     QThreadPool.globalInstance().waitForDone()  # background reads end before the database
 

@@ -115,7 +115,12 @@ def pull_all(
 ) -> list[PullResult]:
     """Pull every connected store (or every store the timer pulls), one after the other."""
     names = connected_stores(profile, scheduled=scheduled)
-    return [pull_store(profile, name, options) for name in names]
+    results = []
+    for name in names:
+        if options is not None and options.should_stop is not None and options.should_stop():
+            break  # asked to stop: the stores not begun wait for the next pull
+        results.append(pull_store(profile, name, options))
+    return results
 
 
 def pull_store(profile: Profile, store_name: str, options: PullOptions | None = None) -> PullResult:

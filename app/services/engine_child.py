@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import signal
 import sys
 import threading
 import traceback
@@ -43,6 +44,8 @@ class PipeKeyring(secrets.ChosenKeyring):
             self._wire.send({"op": "keyring", "action": action, "service": service,
                              "username": username, "value": value})  # fmt: skip
             reply = self._replies.get()
+            if reply is None:  # kept for whoever asks next: no question waits forever
+                self._replies.put(None)
         if reply is None:
             raise keyring.errors.KeyringError("the window has closed; its keyring is gone")
         if reply.get("error"):
@@ -118,20 +121,28 @@ class Child:
         self.jobs: list[threading.Thread] = []
         self.engine: Any = None
         self.profile: Any = None
+        self.failure = ""  # why the profile could not be opened, for a job that asks
+
+    def finish(self) -> None:
+        """No more runs or pages: the request in progress is finished, then we exit."""
+        self.ending.set()
+        self.held.set()
+        if self.engine is not None:
+            self.engine.request_stop()
+        self.runs.put(None)
 
     def read(self) -> None:
         while True:
             message = self.wire.receive()
-            if message is None:  # the parent closed our input: finish, then exit
-                self.ending.set()
-                self.held.set()
-                if self.engine is not None:
-                    self.engine.request_stop()
-                self.runs.put(None)
+            if message is None:  # the window is gone (or died): finish without its keyring
+                self.finish()
                 self.replies.put(None)
+                self.opened.set()
                 return
             op = message.get("op")
-            if op == "keyring_reply":
+            if op == "finish":  # the window closes: it answers until we have exited
+                self.finish()
+            elif op == "keyring_reply":
                 self.replies.put(message)
             elif op == "stop":
                 self.held.set()
@@ -154,7 +165,9 @@ class Child:
             logging.getLogger().setLevel(int(message["log_level"]))
         answer: dict[str, Any] = {"op": "result", "id": message.get("id")}
         job = JOBS.get(str(message.get("job")))
-        if self.profile is None or job is None:
+        if self.profile is None:
+            answer["error"] = f"the sync process could not open this profile{self.failure}"
+        elif job is None:
             answer["error"] = f"the sync process cannot do {message.get('job')!r}"
         else:
             try:
@@ -169,6 +182,10 @@ class Child:
             self.wire.send(answer)
         except OSError:
             pass  # the window is gone
+        except (TypeError, ValueError) as exc:  # a result JSON cannot carry: still an answer
+            log.error("the %s job's result could not be sent: %s", message.get("job"), exc)
+            unreadable = f"the {message.get('job')} job's result was unreadable"
+            self.wire.send({"op": "result", "id": message.get("id"), "error": unreadable})
 
     def serve(self) -> int:
         reader = threading.Thread(target=self.read, name="engine-pipe", daemon=True)
@@ -208,6 +225,7 @@ class Child:
             )
             self.profile = profile
         except Exception as exc:
+            self.failure = scrub(f": {type(exc).__name__}: {exc}")
             self._crashed(exc, opening=True)
             self.opened.set()
             return 1
@@ -247,13 +265,17 @@ class Child:
 
 # Below the window's priority: on a busy machine the operating system gives the window its
 # CPU first, and the sync, which mostly waits on QuickBooks' rate limits, barely notices.
+# (On Windows the window starts it BELOW_NORMAL_PRIORITY_CLASS instead.)
 NICENESS = 5
 
 
 def main() -> int:
     """The protocol owns stdout: print() and stray output go to stderr instead."""
-    if hasattr(os, "nice"):  # POSIX; on Windows the process keeps the normal priority
+    if hasattr(os, "nice"):
         os.nice(NICENESS)
+    # Ctrl+C in the window's terminal is the window's to handle: it then closes our input,
+    # and we finish the request in progress instead of dying in the middle of it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # By file descriptor: a windowed build on Windows may have no sys.stdout at all.
     protocol_in = os.fdopen(os.dup(0), "rb")
     protocol_out = os.fdopen(os.dup(1), "wb")

@@ -12,7 +12,9 @@ worker drives either; `call` runs one of the child's other jobs (a store's pull)
 any run. The child (`app.services.engine_child`) opens the same profile and runs the same
 `Engine`; the two talk in JSON lines over the child's stdin and stdout:
 
-  parent -> child   open, run, stop, release, call, keyring_reply; end of input: finish, exit
+  parent -> child   open, run, stop, release, call, keyring_reply, finish (the window
+                    closes: finish the request in progress, then exit; the end of input,
+                    if the window dies, does the same without its keyring)
   child -> parent   ready, event, finished, crashed, result, keyring, log
 
 Secrets stay in the parent's keyring: the child asks for each one over the pipe when it
@@ -47,6 +49,10 @@ from app.sync.engine import EngineEvent, RunSummary
 log = logging.getLogger(__name__)
 
 CHILD_FLAG = "--engine-child"
+# Closing waits this long for the request in progress and a pull's page (the child gives a
+# pull 30 s to reach a safe point); then the child is ended.
+CLOSE_SECONDS = 45.0
+REAP_SECONDS = 10.0  # a child that has closed its pipe is given this long to exit
 
 
 class EngineProcessError(RuntimeError):
@@ -175,6 +181,7 @@ class EngineProcess:
         self._child: _Child | None = None
         self._lock = threading.Lock()  # guards _child between the threads that use it
         self._held = False
+        self._closed = False  # after close(): no child is started again
         self._calls = itertools.count(1)
 
     @property
@@ -217,20 +224,24 @@ class EngineProcess:
         self._held = False
         self._tell({"op": "release"})
 
-    def close(self, timeout: float = 30.0) -> None:
-        """End the child: it finishes the request in progress (and a job's page), then
-        exits."""
+    def close(self, timeout: float = CLOSE_SECONDS) -> None:
+        """End the child for good: it finishes the request in progress (and the page a
+        pull is writing) while we still answer its keyring questions, then exits."""
         with self._lock:
             child, self._child = self._child, None
+            self._closed = True
         if child is None:
             return
-        child.wire.close()
         try:
+            child.wire.send({"op": "finish"})
             child.process.wait(timeout=timeout)
+        except (OSError, ValueError):
+            pass  # it has gone already
         except subprocess.TimeoutExpired:
             log.warning("the sync process did not end within %.0f s; ending it", timeout)
             child.process.kill()
-            child.process.wait()
+        child.wire.close()
+        _reap(child.process)
 
     # -- the child ------------------------------------------------------------------------
 
@@ -241,7 +252,7 @@ class EngineProcess:
             answer = child.expect(key)
             try:
                 child.wire.send(message)
-            except OSError:  # it ended since it was last used: start another and ask again
+            except (OSError, ValueError):  # it ended since it was last used: start another
                 child.deliver(key, None)
                 self._forget(child)
                 if attempt == 1:
@@ -255,18 +266,17 @@ class EngineProcess:
 
     def _started(self) -> _Child:
         with self._lock:
+            if self._closed:
+                raise EngineProcessError("The sync process has been closed with the window.")
             child = self._child
             if child is not None and not child.ended and child.process.poll() is None:
                 return child
-            if child is not None:
+            if child is not None:  # ended: make sure it is gone before another starts
                 log.warning("the sync process had ended (exit code %s); starting another",
                             child.process.poll())  # fmt: skip
-            process = subprocess.Popen(
-                self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                # No console window flashes up beside the window on Windows.
-                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
-            )  # fmt: skip
+                child.wire.close()
+                _reap(child.process)
+            process = subprocess.Popen(self._command, **_spawn_options())
             assert process.stdin is not None and process.stdout is not None
             child = self._child = _Child(process, Wire(process.stdout, process.stdin))
             # The first message, before any other thread can write: the child reads it first.
@@ -295,7 +305,12 @@ class EngineProcess:
                 elif op == "result":
                     child.deliver(str(message.get("id")), message)
                 else:
-                    self._handle(child.wire, message)
+                    try:
+                        self._handle(child.wire, message)
+                    except (OSError, ValueError):
+                        raise
+                    except Exception:  # ours, not the child's: the pipe is still read
+                        log.exception("a message from the sync process was not handled")
         except (OSError, ValueError):
             pass  # the pipe broke: the child is gone
         finally:
@@ -309,7 +324,7 @@ class EngineProcess:
                 self._child = None
         if child.process.poll() is None:
             child.process.kill()
-        child.process.wait()
+        _reap(child.process)
 
     def _tell(self, message: dict[str, Any]) -> None:
         with self._lock:
@@ -318,14 +333,14 @@ class EngineProcess:
             return
         try:
             child.wire.send(message)
-        except OSError:
+        except (OSError, ValueError):
             pass  # it has ended; the next run finds out and starts another
 
     def _death_note(self, child: _Child) -> str:
         with self._lock:
             if self._child is child:
                 self._child = None
-        code = child.process.wait()
+        code = _reap(child.process)
         if child.open_failure:
             return f"The sync process could not open this profile: {child.open_failure}"
         return (
@@ -374,6 +389,34 @@ class EngineProcess:
         except Exception as exc:  # the keyring's own message: it never holds the secret
             return {"op": "keyring_reply", "error": f"{type(exc).__name__}: {exc}"}
         return {"op": "keyring_reply", "error": "unknown keyring action"}
+
+
+def _spawn_options() -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "stdin": subprocess.PIPE,
+        "stdout": subprocess.PIPE,
+        "env": {**os.environ, "PYTHONUNBUFFERED": "1"},
+    }
+    if sys.stderr is None:  # a windowed build: nowhere for the child's stray output
+        options["stderr"] = subprocess.DEVNULL
+    if sys.platform == "win32":
+        # No console window flashes up beside the window, and the window comes first.
+        options["creationflags"] = (
+            subprocess.CREATE_NO_WINDOW | subprocess.BELOW_NORMAL_PRIORITY_CLASS
+        )
+    else:
+        # Ctrl+C in a terminal reaches the window alone; the child ends when told.
+        options["start_new_session"] = True
+    return options
+
+
+def _reap(process: subprocess.Popen[bytes], timeout: float = REAP_SECONDS) -> int:
+    """The child's exit code, killing it if it has not ended within `timeout`."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
 
 
 def _relay_log(message: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -100,8 +101,31 @@ def _owner_alive(owner: str | None) -> bool:
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
         return True  # another machine (shared PostgreSQL): trust the lease expiry
+    return _process_alive(int(pid_text))
+
+
+def _process_alive(pid: int) -> bool:
+    """Is process `pid` running? (The window's sync process comes and goes while the window
+    stays, so its leases are checked this way often.)"""
+    if sys.platform == "win32":
+        # os.kill(pid, 0) would END the process on Windows: ask for its exit code instead
+        # (learn.microsoft.com: OpenProcess, GetExitCodeProcess; STILL_ACTIVE is 259,
+        # ERROR_ACCESS_DENIED 5, PROCESS_QUERY_LIMITED_INFORMATION 0x1000).
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return bool(kernel32.GetLastError() == 5)  # access denied: it exists
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
     try:
-        os.kill(int(pid_text), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:

@@ -83,6 +83,7 @@ class EngineWorker(QObject):
         self._process: EngineProcess | None = None
         self._held = threading.Event()  # paused or stopping: runs asked for are skipped
         self._lock = threading.Lock()  # the engines are made on the sync thread, stopped from any
+        self._closed = False  # close() has ended the sync process for good
 
     @property
     def process_id(self) -> int | None:
@@ -96,6 +97,8 @@ class EngineWorker(QObject):
             if self._make_process is not None and not self._runs_here():
                 if self._process is None:
                     self._process = self._make_process(self._on_engine_event)
+                    if self._held.is_set():  # a stop asked for before it existed
+                        self._process.request_stop()
                 return self._process
             if self._engine is None:
                 self._engine = self._make_engine(self._on_engine_event)
@@ -142,6 +145,8 @@ class EngineWorker(QObject):
         """From any thread but the GUI's: pull one store (or all, or the scheduled ones) in
         the sync process, beside any run; here when there is no sync process."""
         with self._lock:
+            if self._closed:
+                raise EngineProcessError("The window is closing: the pull was not started.")
             if self._make_process is not None and self._process is None:
                 self._process = self._make_process(self._on_engine_event)
             process = self._process
@@ -154,6 +159,7 @@ class EngineWorker(QObject):
         """End the sync process, if there is one (after the sync thread has ended)."""
         with self._lock:
             process, self._process = self._process, None
+            self._closed = True
         if process is not None:
             process.close()
 

@@ -10,8 +10,10 @@ import signal
 
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
 from app import secrets
+from app.db.models import ChannelOrderLink
 from app.db.session import Profile
 from app.logs import configure_logging, log_files
 from app.sandbox.channels.shopify import ShopifySandbox
@@ -138,3 +140,30 @@ def test_a_store_is_pulled_in_the_sync_process_and_its_error_reaches_the_tab(
     qtbot.waitUntil(lambda: window.invoices.model.rowCount() == 9, timeout=10_000)  # 5 + 4
     logged = "".join(p.read_text(encoding="utf-8") for p in log_files(shop.paths.log_folder))
     assert f"[sync process {pid}] store Maple: 4 orders seen, 4 new" in logged
+
+
+def test_closing_the_window_mid_pull_ends_after_the_page_and_keeps_what_was_pulled(
+    qtbot: QtBot, window: MainWindow, shop: Profile
+) -> None:
+    with ShopifySandbox(shop_name="North") as north, ShopifySandbox(shop_name="South") as south:
+        for name, channel in (("North", north), ("South", south)):
+            channel.seed_orders(600)  # three pages of 250
+            channel.faults.latency_ms = 400
+            channel_stores.connect_store(shop, name, "shopify", channel.connection_settings(),
+                                         channel.credentials())  # fmt: skip
+        asked = {"North": north.requests, "South": south.requests}  # connecting tests them
+        window.tabs.setCurrentWidget(window.stores)
+        qtbot.waitUntil(lambda: window.stores.model.rowCount() == 2, timeout=10_000)
+        window.stores.pull_all_action.trigger()
+        qtbot.waitUntil(lambda: north.requests > asked["North"], timeout=15_000)
+        pid = window.sync.worker.process_id
+        assert pid is not None
+
+        window.close()  # the pull stops after the page it is writing; South never starts
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)
+        qtbot.waitUntil(lambda: not alive(pid), timeout=5_000)
+        assert south.requests == asked["South"]
+
+    with shop.sessions() as s:
+        pulled = s.scalar(select(func.count()).select_from(ChannelOrderLink)) or 0
+    assert pulled in (250, 500)  # whole pages only, each committed with its resume token
