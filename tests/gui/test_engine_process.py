@@ -22,7 +22,7 @@ from app.services import channel_stores
 from app.sync.connection import open_backend
 from app.ui.main_window import MainWindow
 from tests.gui.helpers import crash_dialog, press, select_rows
-from tests.gui.test_sync_worker import add_orders, sent_count
+from tests.gui.test_sync_worker import sent_count, start_sending
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -50,15 +50,7 @@ def test_the_window_sends_from_a_process_of_its_own(
 def test_killing_the_sync_process_mid_run_loses_nothing_and_doubles_nothing(
     qtbot: QtBot, window: MainWindow, shop: Profile, sandbox: QboSandbox
 ) -> None:
-    add_orders(shop, 100)
-    sandbox.faults.latency_ms = 60
-    window.invoices.reload()
-    qtbot.waitUntil(lambda: window.invoices.model.rowCount() == 105)
-    window.invoices.table.selectAll()
-    press(qtbot, window.invoices.send_now)
-    qtbot.waitUntil(lambda: sent_count(shop) > 0, timeout=20_000)
-    pid = window.sync.worker.process_id
-    assert pid is not None
+    pid = start_sending(qtbot, window, shop, sandbox, orders=100, latency_ms=60)
     # The next request reaches QuickBooks and is held there: the process dies waiting for
     # its reply, and QuickBooks still records it (a reply lost with its sender).
     sandbox.faults.timeout_next(1, seconds=2.0)

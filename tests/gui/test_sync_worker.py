@@ -40,6 +40,25 @@ def add_orders(profile: Profile, count: int) -> list[str]:
     return numbers
 
 
+def start_sending(
+    qtbot: QtBot, window: MainWindow, shop: Profile, sandbox: QboSandbox, *, orders: int,
+    latency_ms: int,
+) -> int:
+    """Add `orders` shipped orders, select every row, Send Now, and wait until the first
+    invoices are sent with QuickBooks answering slowly: the run is under way. Its sync
+    process's id."""
+    add_orders(shop, orders)
+    sandbox.faults.latency_ms = latency_ms
+    window.invoices.reload()
+    qtbot.waitUntil(lambda: window.invoices.model.rowCount() == orders + 5)
+    window.invoices.table.selectAll()
+    press(qtbot, window.invoices.send_now)
+    qtbot.waitUntil(lambda: sent_count(shop) > 0, timeout=20_000)
+    pid = window.sync.worker.process_id
+    assert pid is not None
+    return pid
+
+
 def test_an_unbound_profile_says_not_connected(
     qtbot: QtBot, profile: Profile, settings: QSettings
 ) -> None:
@@ -126,15 +145,7 @@ def test_a_run_shows_progress_and_the_queue_then_the_new_states(
 def test_quitting_mid_run_finishes_the_request_in_progress(
     qtbot: QtBot, window: MainWindow, shop: Profile, sandbox: QboSandbox
 ) -> None:
-    add_orders(shop, 60)
-    sandbox.faults.latency_ms = 150
-    window.invoices.reload()
-    qtbot.waitUntil(lambda: window.invoices.model.rowCount() == 65)
-    window.invoices.table.selectAll()
-    press(qtbot, window.invoices.send_now)
-    qtbot.waitUntil(lambda: sent_count(shop) > 0, timeout=20_000)
-    sync_process = window.sync.worker.process_id
-    assert sync_process is not None
+    sync_process = start_sending(qtbot, window, shop, sandbox, orders=60, latency_ms=150)
 
     window.close()
     assert window.isVisible() and not window.isEnabled()  # waiting for the request
