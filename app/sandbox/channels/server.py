@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import socket
 import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,43 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-
-class SandboxClock:
-    """UTC wall time that tests can freeze, set and move on; the leaky buckets read it too.
-
-    Pass `clock.advance` as a connector's `sleep`, and a Retry-After "wait" passes at once.
-    """
-
-    def __init__(self, start: dt.datetime | None = None, *, frozen: bool = False) -> None:
-        origin = start or dt.datetime.now(dt.UTC)
-        if origin.tzinfo is None:
-            origin = origin.replace(tzinfo=dt.UTC)
-        self._origin = origin.timestamp()
-        self._real0 = time.monotonic()
-        self._offset = 0.0
-        self._frozen = frozen
-        self._lock = threading.Lock()
-
-    def time(self) -> float:
-        with self._lock:
-            running = 0.0 if self._frozen else time.monotonic() - self._real0
-            return self._origin + running + self._offset
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.time(), dt.UTC)
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._offset += max(seconds, 0.0)
-
-    def set(self, moment: dt.datetime) -> None:
-        """Jump to `moment` (frozen clocks stay frozen there)."""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
-        with self._lock:
-            self._origin = moment.timestamp()
-            self._real0 = time.monotonic()
-            self._offset = 0.0
+from app.sandbox.clock import SandboxClock
+from app.sandbox.http_stand_in import HttpStandIn
 
 
 class LeakyBucket:
@@ -365,7 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class ChannelSandbox(SellerActions):
+class ChannelSandbox(HttpStandIn, SellerActions):
     """A platform's stand-in on 127.0.0.1 (free port): start()/stop() or `with`."""
 
     platform: ClassVar[str]
@@ -374,59 +338,18 @@ class ChannelSandbox(SellerActions):
     def __init__(
         self, *, port: int = 0, host: str = "127.0.0.1", clock: SandboxClock | None = None
     ) -> None:
-        self.host, self.requested_port = host, port
+        super().__init__(host, port)
         self.clock = clock or SandboxClock()
         self.faults = ChannelFaults()
         self.lock = threading.RLock()  # guards the shop's records
         self.requests = 0  # API requests received (any outcome)
         self.request_log: list[tuple[str, str, dict[str, list[str]]]] = []
         self.log_requests = True
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
 
-    # -- life cycle -------------------------------------------------------------------
-    def start(self) -> ChannelSandbox:
-        if self._server is not None:
-            return self
-        server = _Server((self.host, self.requested_port), _Handler)
+    def _new_server(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        server = _Server(address, _Handler)
         server.sandbox = self
-        self._server = server
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"{self.platform}-sandbox",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> ChannelSandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the sandbox is not started")
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return server
 
     # -- what a connector needs -----------------------------------------------------------
     def connection_settings(self) -> dict[str, str]:

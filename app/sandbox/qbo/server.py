@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 import secrets
 import socket
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from app.sandbox.http_stand_in import HttpStandIn
 from app.sandbox.qbo import admin, authflow
 from app.sandbox.qbo.api import Api
 from app.sandbox.qbo.clock import SandboxClock
@@ -82,7 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class QboSandbox:
+class QboSandbox(HttpStandIn):
     """A QBO company on 127.0.0.1: start(), stop(), or use it as a context manager.
 
     After start(): api_base (the client appends /{realmId}/...), token_url, auth_url,
@@ -108,8 +108,7 @@ class QboSandbox:
         redirect_uris: list[str] | None = None,
         fault_seed: int = 0,
     ) -> None:
-        self.host = host
-        self.requested_port = port
+        super().__init__(host, port)
         self.clock = clock or SandboxClock()
         self.realm_id = realm_id or str(4620816365000000000 + secrets.randbelow(10**12))
         self.client_id = client_id or "AB" + secrets.token_hex(24)
@@ -122,55 +121,19 @@ class QboSandbox:
              home_currency=home_currency, close_date=close_date)
         self.faults = FaultSwitches(fault_seed)
         self.throttle = Throttle(self.clock, limits)
-        self._stopping = threading.Event()
         self.api = Api(self.company, self.tokens, self.throttle, self.faults, self.clock,
                        self._stopping)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- life cycle ---------------------------------------------------------------------
-    def start(self) -> QboSandbox:
-        if self._server is not None:
-            return self
-        server = _Server((self.host, self.requested_port), _Handler)
+    # -- life cycle (HttpStandIn starts and stops the server) ----------------------------
+    def _new_server(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        server = _Server(address, _Handler)
         server.sandbox = self
-        self._server = server
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"qbo-sandbox-{self.port}", daemon=True,
-        )
-        self._thread.start()
-        return self
+        return server
 
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()  # wakes held ("timeout") requests
-        self.faults.release_holds()
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> QboSandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _on_stop(self) -> None:
+        self.faults.release_holds()  # held ("timeout") requests end now
 
     # -- addresses ------------------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the sandbox is not started")
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
     @property
     def api_base(self) -> str:
         return self.base_url + API_PREFIX
