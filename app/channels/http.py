@@ -14,7 +14,6 @@ string (WooCommerce may carry its key there) nor any header.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import time
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 
 from app.channels.base import ChannelError
+from app.sync.pacing import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -165,17 +165,8 @@ class ChannelHttp:
             ) from None
 
     def _retry_after(self, response: requests.Response) -> float:
-        value = response.headers.get("Retry-After", "").strip()
-        wait = 1.0
-        if value:
-            try:
-                wait = float(value)
-            except ValueError:
-                try:
-                    wait = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
-                except (TypeError, ValueError):
-                    wait = 1.0
-        return min(max(wait, 0.0), self.retry.max_wait)
+        """The platform's Retry-After (a short pause when it gives none), at most max_wait."""
+        return min(retry_after(response.headers.get("Retry-After"), 1.0), self.retry.max_wait)
 
     def _pause(self, seconds: float) -> None:
         self.waits.append(seconds)

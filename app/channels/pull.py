@@ -158,9 +158,10 @@ def pull_store(profile: Profile, store_name: str, options: PullOptions | None = 
     try:
         _run(profile, store_id, connector, since, resume, started, result, opts)
     except ChannelError as exc:
-        if resume is not None and exc.kind == "config" and result.pages == 0:
-            # The saved page token no longer works (a cursor can expire): start that same
-            # pull again from its `since`; pages seen twice change nothing.
+        if resume is not None and exc.kind in ("config", "malformed") and result.pages == 0:
+            # The saved page token no longer works (the platform refuses an expired cursor:
+            # "config"; we cannot read our own token: "malformed"): start that same pull
+            # again from its `since`; pages seen twice change nothing.
             log.info("store %s: resume token refused, restarting the pull", store_name)
             with profile.transaction() as s:
                 _, conn = _load(s, store_name)

@@ -30,7 +30,7 @@ from app.db.enums import (
 from app.db.models import Item, Order, OutboxJob, Refund, RefundLine, RemoteLink
 from app.money import round_money
 from app.sync.clock import Clock
-from app.sync.outbox import enqueue
+from app.sync.outbox import enqueue, is_sent
 
 WAITING_FOR_INVOICE = "waiting for the order's invoice to be sent; the credit memo follows it"
 WITHDRAWN = "failed or cancelled in the channel: no money went back, so no credit memo"
@@ -55,7 +55,7 @@ def record_refunds(
         r.platform_refund_id: r
         for r in session.scalars(select(Refund).where(Refund.order_id == order.id))
     }
-    invoice_sent = _invoice_sent(session, order.id)
+    invoice_sent = is_sent(session, DocKind.INVOICE, order.id)
     for pulled in refunds:
         row = existing.get(pulled.refund_id)
         if row is None:
@@ -107,15 +107,6 @@ def queue_waiting_credit_memos(session: Session, clock: Clock | None = None) -> 
     for refund in waiting:
         _queue(session, refund, clock)
     return len(waiting)
-
-
-def _invoice_sent(session: Session, order_id: int) -> bool:
-    link = session.scalar(
-        select(RemoteLink).where(
-            RemoteLink.kind == DocKind.INVOICE, RemoteLink.local_id == order_id
-        )
-    )
-    return link is not None and link.state == LinkState.LINKED
 
 
 def _withdraw(session: Session, refund: Refund) -> None:

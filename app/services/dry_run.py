@@ -27,7 +27,7 @@ from app.db.session import Profile
 from app.db.settings import load_sync_settings
 from app.sync.assemble import NotReady, assemble_bill, assemble_sales, link_of
 from app.sync.backend import AccountingBackend, BackendError
-from app.sync.documents import BillDoc, Ref, RemoteRecord, SalesDoc
+from app.sync.documents import BillDoc, Ref, RemoteRecord, SalesDoc, references
 from app.sync.names import valid_name
 
 DOCUMENT_KINDS = (DocKind.INVOICE, DocKind.SALES_ORDER, DocKind.BILL)
@@ -226,20 +226,7 @@ class _Checker:
                  f"Make the {kind.value} active in QuickBooks, or relink it.")
 
     def _references(self, doc: SalesDoc | BillDoc, number: str, note: _Note) -> None:
-        refs: list[tuple[DocKind, Ref]] = []
-        if isinstance(doc, SalesDoc):
-            refs.append((DocKind.CUSTOMER, doc.customer))
-        else:
-            refs.append((DocKind.VENDOR, doc.vendor))
-            if doc.payables_account is not None:
-                refs.append((DocKind.ACCOUNT, doc.payables_account))
-        refs += [(DocKind.ITEM, line.item) for line in doc.lines]
-        for charge in doc.charges:
-            if charge.item is not None:
-                refs.append((DocKind.ITEM, charge.item))
-            if charge.account is not None:
-                refs.append((DocKind.ACCOUNT, charge.account))
-        for kind, ref in dict.fromkeys(refs):
+        for kind, ref in references(doc):
             self._check_ref(_doc_kind(doc), number, kind, ref, note)
 
     def _currency(

@@ -50,6 +50,7 @@ from app.db.models import (
     Customer,
     Order,
     OrderLine,
+    Refund,
     RemoteLink,
     Store,
     SyncRun,
@@ -62,6 +63,7 @@ from app.sync.assemble import NotReady, assemble_bill, assemble_sales, link_of
 from app.sync.backend import AccountingBackend, BackendError, Disconnected, Limits
 from app.sync.clock import Clock, SystemClock
 from app.sync.documents import BillDoc, SalesDoc, WriteResult
+from app.sync.engine import owner_alive
 from app.sync.outbox import new_key, pending_job, send_now, set_doc_state
 
 DOCUMENTS: Final = (DocKind.INVOICE, DocKind.SALES_ORDER, DocKind.BILL, DocKind.CREDIT_MEMO)
@@ -229,9 +231,13 @@ def _still_used(
 def _label(s: Session, kind: DocKind, local_id: int, fallback: str | None) -> str:
     if fallback:
         return fallback
-    if kind in (DocKind.INVOICE, DocKind.SALES_ORDER, DocKind.CREDIT_MEMO):
+    if kind in (DocKind.INVOICE, DocKind.SALES_ORDER):
         order = s.get(Order, local_id)
         return order.order_number if order else f"#{local_id}"
+    if kind == DocKind.CREDIT_MEMO:  # keyed by the refund (W4), named after its order
+        refund = s.get(Refund, local_id)
+        order = s.get(Order, refund.order_id) if refund else None
+        return f"refund of {order.order_number}" if order else f"#{local_id}"
     if kind == DocKind.BILL:
         bill = s.get(Bill, local_id)
         return bill.bill_number if bill else f"#{local_id}"
@@ -437,22 +443,6 @@ def _open_day(closing: dt.date | None, clock: Clock) -> dt.date:
 _LEASE: Final = dt.timedelta(minutes=10)  # renewed before every step
 
 
-def _alive(owner: str) -> bool:
-    """Is the process holding a claim still running (on this machine; elsewhere, trust the
-    lease's expiry)?"""
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class _Stop(Exception):
     """The undo cannot go on now (no connection, throttled): it resumes when run again."""
 
@@ -558,7 +548,7 @@ class Undoer:
                 return
             busy = (claim.owner is not None and claim.owner != self.owner
                     and claim.lease_until is not None and claim.lease_until > now
-                    and _alive(claim.owner))
+                    and owner_alive(claim.owner))
             if busy:
                 raise UndoRefused(
                     f"Run {run_id} is being undone from another window right now; wait for "

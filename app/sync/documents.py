@@ -154,3 +154,24 @@ class WriteResult:
     number: str | None = None  # DocNumber / RefNumber as accounting stored it
     request_id: str | None = None
     note: str | None = None  # something the user should know (e.g. a credit left unapplied)
+
+
+def references(doc: Document) -> list[tuple[DocKind, Ref]]:
+    """The list records a document points at (each once): what a refusal naming a missing
+    record may be about (L7), and what a dry run checks."""
+    refs: list[tuple[DocKind, Ref]] = []
+    if isinstance(doc, SalesDoc):
+        refs.append((DocKind.CUSTOMER, doc.customer))
+    elif isinstance(doc, BillDoc):
+        refs.append((DocKind.VENDOR, doc.vendor))
+        if doc.payables_account is not None:
+            refs.append((DocKind.ACCOUNT, doc.payables_account))
+    else:
+        return refs
+    refs += [(DocKind.ITEM, line.item) for line in doc.lines]
+    for charge in doc.charges:
+        if charge.item is not None:
+            refs.append((DocKind.ITEM, charge.item))
+        if charge.account is not None:
+            refs.append((DocKind.ACCOUNT, charge.account))
+    return list(dict.fromkeys(refs))

@@ -44,7 +44,16 @@ from app.sync.assemble import (
 )
 from app.sync.backend import AccountingBackend, BackendError, Disconnected, describe
 from app.sync.clock import Clock, SystemClock
-from app.sync.documents import BillDoc, Document, ItemDoc, PartyDoc, Ref, SalesDoc, WriteResult
+from app.sync.documents import (
+    BillDoc,
+    Document,
+    ItemDoc,
+    PartyDoc,
+    Ref,
+    SalesDoc,
+    WriteResult,
+    references,
+)
 from app.sync.links import break_link, record_link
 from app.sync.outbox import enqueue, mark_sending, plan_automatic, set_doc_state
 from app.sync.pacing import RetryPolicy, SlidingWindowLimiter, WaitStopped
@@ -93,7 +102,7 @@ class _Job:
     recovery_key: str | None = None
 
 
-def _owner_alive(owner: str | None) -> bool:
+def owner_alive(owner: str | None) -> bool:
     """Is the process that holds a lease still running on this machine?"""
     if not owner:
         return False
@@ -253,7 +262,7 @@ class Engine:
         now = self.clock.now()
         for job in s.scalars(select(OutboxJob).where(OutboxJob.status == JobStatus.SENDING)):
             expired = job.lease_until is not None and job.lease_until < now
-            if expired or not _owner_alive(job.lease_owner):
+            if expired or not owner_alive(job.lease_owner):
                 job.status = JobStatus.QUEUED
                 job.attempts = max(job.attempts - 1, 0)  # a crash is not the job's failure
                 job.lease_until = None
@@ -695,19 +704,7 @@ class Engine:
 
     def _check_references(self, backend: AccountingBackend, doc: Document) -> None:
         """Find which linked record is gone or inactive and mark its link broken (L7)."""
-        refs: list[tuple[DocKind, Ref]] = []
-        if isinstance(doc, SalesDoc):
-            refs.append((DocKind.CUSTOMER, doc.customer))
-        elif isinstance(doc, BillDoc):
-            refs.append((DocKind.VENDOR, doc.vendor))
-        if isinstance(doc, SalesDoc | BillDoc):
-            refs += [(DocKind.ITEM, line.item) for line in doc.lines]
-            for charge in doc.charges:
-                if charge.item is not None:
-                    refs.append((DocKind.ITEM, charge.item))
-                if charge.account is not None:
-                    refs.append((DocKind.ACCOUNT, charge.account))
-        for kind, ref in dict.fromkeys(refs):
+        for kind, ref in references(doc):
             self._limit()
             found = backend.get(kind, ref.remote_id)
             if found is None or not found.active:

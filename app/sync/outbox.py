@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -63,6 +64,13 @@ def pending_job(session: Session, kind: DocKind, local_id: int) -> OutboxJob | N
     )
 
 
+# The record whose accounting state the user sees, per kind of document (I12); a credit
+# memo's is the channel refund it credits (W4).
+DOC_TABLES: dict[DocKind, type[Order] | type[Bill] | type[Refund]] = {
+    DocKind.INVOICE: Order, DocKind.BILL: Bill, DocKind.CREDIT_MEMO: Refund,
+}
+
+
 def set_doc_state(
     session: Session,
     kind: DocKind,
@@ -72,15 +80,10 @@ def set_doc_state(
     remote_number: str | None = None,
 ) -> None:
     """Mirror a job or link change onto the order or bill the user sees (I12)."""
-    record: Order | Bill | Refund | None
-    if kind == DocKind.INVOICE:
-        record = session.get(Order, local_id)
-    elif kind == DocKind.BILL:
-        record = session.get(Bill, local_id)
-    elif kind == DocKind.CREDIT_MEMO:
-        record = session.get(Refund, local_id)  # a channel refund's credit memo (W4)
-    else:
+    table = DOC_TABLES.get(kind)
+    if table is None:
         return
+    record = cast("Order | Bill | Refund | None", session.get(table, local_id))
     if record is None:
         return
     record.acct_state = state
@@ -93,8 +96,7 @@ def mark_sending(session: Session, jobs: Sequence[tuple[DocKind, int]]) -> None:
     """`set_doc_state(..., SENDING)` for a claimed batch in one statement per kind: the
     engine claims 30 jobs at a time, and loading 30 orders to change one column kept the
     engine thread (and so the window) busy for tens of milliseconds."""
-    tables: dict[DocKind, type[Order] | type[Bill]] = {DocKind.INVOICE: Order, DocKind.BILL: Bill}
-    for kind, table in tables.items():
+    for kind, table in DOC_TABLES.items():
         ids = [local_id for k, local_id in jobs if k == kind]
         if ids:
             session.execute(
@@ -103,9 +105,6 @@ def mark_sending(session: Session, jobs: Sequence[tuple[DocKind, int]]) -> None:
                 .values(acct_state=AcctState.SENDING, acct_detail=None)
                 .execution_options(synchronize_session=False)
             )
-    for kind, local_id in jobs:
-        if kind not in tables:
-            set_doc_state(session, kind, local_id, AcctState.SENDING)
 
 
 def enqueue(
@@ -166,7 +165,8 @@ def _link(session: Session, kind: DocKind, local_id: int) -> RemoteLink | None:
     )
 
 
-def _is_sent(session: Session, kind: DocKind, local_id: int) -> bool:
+def is_sent(session: Session, kind: DocKind, local_id: int) -> bool:
+    """Is this document in accounting now (linked)?"""
     link = _link(session, kind, local_id)
     return link is not None and link.state == LinkState.LINKED
 
@@ -191,7 +191,7 @@ def _credit_memo_refusal(session: Session, refund_id: int) -> str | None:
     refund = session.get(Refund, refund_id)
     if refund is None:
         return "no such refund"
-    if not _is_sent(session, DocKind.INVOICE, refund.order_id):
+    if not is_sent(session, DocKind.INVOICE, refund.order_id):
         return "the order's invoice is not in QuickBooks yet: the credit memo follows it (W4)"
     return None
 
@@ -203,7 +203,7 @@ def send_now(
     refusals = []
     for local_id in local_ids:
         reason = _order_refusal(session, kind, local_id)
-        if reason is None and _is_sent(session, kind, local_id):
+        if reason is None and is_sent(session, kind, local_id):
             reason = "already in QuickBooks: use Send Again or Replace"
         if reason is None:
             enqueue(session, kind, local_id, JobAction.CREATE, JobOrigin.MANUAL, clock=clock)
@@ -264,7 +264,7 @@ def delete_remote(
     refusals = []
     for local_id in local_ids:
         pending = pending_job(session, kind, local_id)
-        if not _is_sent(session, kind, local_id):
+        if not is_sent(session, kind, local_id):
             if pending is not None and pending.in_flight_since is not None:
                 refusals.append(
                     Refusal(

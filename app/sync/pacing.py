@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import collections
+import datetime as dt
+import email.utils
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,3 +75,24 @@ class RetryPolicy:
             return None
         backoff = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
         return max(backoff, retry_after or 0.0)
+
+
+def retry_after(header: str | None, default: float) -> float:
+    """Seconds to wait after a 429 (QBO, the sales channels): the Retry-After header, in
+    seconds or as an HTTP date (RFC 9110 §10.2.3); `default` when it is missing or unreadable."""
+    if header:
+        header = header.strip()
+        try:
+            seconds = float(header)
+        except ValueError:
+            pass
+        else:
+            return max(0.0, seconds) if math.isfinite(seconds) else default
+        try:
+            when = email.utils.parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return default
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    return default

@@ -93,16 +93,25 @@ class EngineWorker(QObject):
         return process.pid if process is not None else None
 
     def _runner(self) -> Engine | EngineProcess:
+        # Read outside the lock: a stop from the GUI thread never waits on this query.
+        in_process = self._make_process is not None and not self._runs_here()
+        if in_process:
+            process = self._ensure_process()
+            assert process is not None
+            return process
         with self._lock:
-            if self._make_process is not None and not self._runs_here():
-                if self._process is None:
-                    self._process = self._make_process(self._on_engine_event)
-                    if self._held.is_set():  # a stop asked for before it existed
-                        self._process.request_stop()
-                return self._process
             if self._engine is None:
                 self._engine = self._make_engine(self._on_engine_event)
             return self._engine
+
+    def _ensure_process(self) -> EngineProcess | None:
+        """The sync process's handle, made on first use; None when this worker has none."""
+        with self._lock:
+            if self._make_process is not None and self._process is None:
+                self._process = self._make_process(self._on_engine_event)
+                if self._held.is_set():  # a stop asked for before it existed
+                    self._process.request_stop()
+            return self._process
 
     @Slot(bool)
     def run(self, send_all: bool) -> None:
@@ -144,12 +153,9 @@ class EngineWorker(QObject):
     def pull(self, name: str | None, scheduled: bool) -> list[PullResult]:
         """From any thread but the GUI's: pull one store (or all, or the scheduled ones) in
         the sync process, beside any run; here when there is no sync process."""
-        with self._lock:
-            if self._closed:
-                raise EngineProcessError("The window is closing: the pull was not started.")
-            if self._make_process is not None and self._process is None:
-                self._process = self._make_process(self._on_engine_event)
-            process = self._process
+        if self._closed:
+            raise EngineProcessError("The window is closing: the pull was not started.")
+        process = self._ensure_process()
         if process is None:
             return channel_stores.pull(self._profile, name, scheduled=scheduled)
         found = process.call("pull", store=name, scheduled=scheduled)

@@ -9,10 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from app import secrets
+from app.channels.pull import PullOptions, pull_store
 from app.channels.registry import platform, secret_key
 from app.db.enums import OrderStatus
-from app.db.models import Store
-from tests.channels.conftest import PAGE, START, Shop
+from app.db.models import ChannelConnection, Store
+from app.db.session import Profile
+from app.sandbox.channels import sandboxes
+from app.sandbox.clock import SandboxClock
+from app.services.channel_stores import connect_store
+from tests.channels.conftest import PAGE, START, STORE, Shop
 
 
 class Crash(Exception):
@@ -249,3 +254,23 @@ def test_a_store_whose_secret_is_gone_asks_to_be_connected_again(shop: Shop) -> 
     assert result.error is not None and result.error.kind == "auth"
     assert "saved for store 'Web'" in result.error.message
     assert shop.connection().last_error == result.error.message
+
+
+@pytest.mark.parametrize("platform_name", ["square", "stripe", "woocommerce", "shopify"])
+def test_an_unreadable_saved_place_starts_that_pull_over_instead_of_failing_every_time(
+    profile: Profile, platform_name: str
+) -> None:
+    stand_in = sandboxes()[platform_name](clock=SandboxClock(START, frozen=True))
+    with stand_in:
+        stand_in.seed_orders(3)
+        connect_store(profile, STORE, platform_name, stand_in.connection_settings(),
+                      stand_in.credentials())  # fmt: skip
+        with profile.transaction() as s:  # as an older Bookbridge, or a damaged file, left it
+            conn = s.scalar(select(ChannelConnection))
+            assert conn is not None
+            conn.resume_token = "not-a-place-we-wrote"
+            conn.pull_started_at = START.replace(tzinfo=None)
+        options = PullOptions(now=stand_in.clock.now, sleep=stand_in.clock.advance)
+        result = pull_store(profile, STORE, options)
+    assert result.ok, result.error and result.error.message
+    assert result.counts.created == 3 and result.complete

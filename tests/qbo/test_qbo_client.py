@@ -27,8 +27,9 @@ from app.sync.documents import (
     SalesDoc,
     WriteResult,
 )
+from app.sync.pacing import retry_after
 from app.sync.qbo import ClientCredentials, QboBackend, connect_with_tokens, open_backend
-from app.sync.qbo.client import QboClient, retry_after
+from app.sync.qbo.client import THROTTLE_WAIT_S, QboClient
 from app.sync.qbo.endpoints import Endpoints
 from app.sync.qbo.tokens import TokenSet, TokenStore
 from tests.stand_ins import qbo_company
@@ -570,6 +571,8 @@ def test_a_fault_inside_a_200_and_a_dropped_connection_are_typed() -> None:
 
 
 def test_retry_after_reads_seconds_or_a_date_and_defaults_to_a_minute() -> None:
-    assert retry_after(None) == 60.0 and retry_after("12") == 12.0
-    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # already past
-    assert retry_after("soon") == 60.0 and retry_after("nan") == 60.0
+    assert retry_after(None, THROTTLE_WAIT_S) == 60.0
+    assert retry_after("12", THROTTLE_WAIT_S) == 12.0
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", THROTTLE_WAIT_S) == 0.0  # past
+    assert retry_after("soon", THROTTLE_WAIT_S) == 60.0
+    assert retry_after("nan", THROTTLE_WAIT_S) == 60.0

@@ -20,7 +20,6 @@ from lxml import etree
 from app.db.enums import DocKind, ErrorKind
 from app.sync.backend import BackendError, CompanyInfo, Disconnected, Limits
 from app.sync.documents import (
-    BillDoc,
     Document,
     ItemDoc,
     PartyDoc,
@@ -28,6 +27,7 @@ from app.sync.documents import (
     RemoteRecord,
     SalesDoc,
     WriteResult,
+    references,
 )
 from app.sync.journal import JournalEntryDoc
 from app.sync.qbd import journal
@@ -124,24 +124,6 @@ def _request_ids(keys: Sequence[str]) -> list[str]:
     return ids if len(set(ids)) == len(ids) else [f"r{n}" for n in range(len(keys))]
 
 
-def _references(doc: Document) -> list[tuple[DocKind, Ref]]:
-    """The list records a document points at, which a 3140 may be about (L7)."""
-    refs: list[tuple[DocKind, Ref]] = []
-    if isinstance(doc, SalesDoc):
-        refs.append((DocKind.CUSTOMER, doc.customer))
-    elif isinstance(doc, BillDoc):
-        refs.append((DocKind.VENDOR, doc.vendor))
-        if doc.payables_account is not None:
-            refs.append((DocKind.ACCOUNT, doc.payables_account))
-    else:
-        return refs
-    refs += [(DocKind.ITEM, line.item) for line in doc.lines]
-    for charge in doc.charges:
-        if charge.item is not None:
-            refs.append((DocKind.ITEM, charge.item))
-        if charge.account is not None:
-            refs.append((DocKind.ACCOUNT, charge.account))
-    return list(dict.fromkeys(refs))
 
 
 def _as_unknown(exc: BackendError) -> BackendError:
@@ -562,7 +544,7 @@ class QbdBackend:
         """3140 names a bad reference but not whether the record is gone or inactive: read
         the records the documents use (one message set) and say which (L7)."""
         wanted = list(dict.fromkeys(r for index, _e in failures
-                                    for r in _references(docs[index][1])))
+                                    for r in references(docs[index][1])))
         if not wanted:
             return
         try:
@@ -580,7 +562,7 @@ class QbdBackend:
             elif failure is not None and failure.kind is ErrorKind.NOT_FOUND:
                 self._known[(kind, ref.remote_id)] = None
         for index, error in failures:
-            results[index] = self._reference_error(_references(docs[index][1]), error)
+            results[index] = self._reference_error(references(docs[index][1]), error)
 
     def _reference_error(
         self, refs: list[tuple[DocKind, Ref]], error: BackendError

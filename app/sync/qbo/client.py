@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import logging
-import math
 import time
 from typing import Any
 
@@ -13,6 +10,7 @@ import requests
 
 from app.db.enums import ErrorKind
 from app.sync.backend import BackendError
+from app.sync.pacing import retry_after
 from app.sync.qbo import jsonio
 from app.sync.qbo.endpoints import Endpoints
 from app.sync.qbo.errors import fault_errors, to_backend_error, xml_fault_errors
@@ -132,7 +130,7 @@ class QboClient:
                 ErrorKind.THROTTLED,
                 "QuickBooks Online's request limit was reached.",
                 code="429",
-                retry_after=retry_after(reply.headers.get("Retry-After")),
+                retry_after=retry_after(reply.headers.get("Retry-After"), THROTTLE_WAIT_S),
                 request_id=request_id,
             )
         body = _parse(reply.text)
@@ -153,7 +151,7 @@ class QboClient:
             # §5 Servosity/msp-skills#90) and 4xx ValidationFaults.
             error = to_backend_error(errors, writing=writing, request_id=request_id)
             if error.kind is ErrorKind.THROTTLED and error.retry_after is None:
-                error.retry_after = retry_after(reply.headers.get("Retry-After"))
+                error.retry_after = retry_after(reply.headers.get("Retry-After"), THROTTLE_WAIT_S)
             raise error
         if status >= 400 or not isinstance(body, dict):
             kind = ErrorKind.AUTH if status == 403 else ErrorKind.VALIDATION
@@ -162,26 +160,6 @@ class QboClient:
             raise BackendError(kind, f"Unexpected reply from QuickBooks Online (HTTP {status}).",
                                code=str(status), request_id=request_id)
         return body
-
-
-def retry_after(header: str | None) -> float:
-    """Seconds to wait after a 429: the Retry-After header (seconds or a date), else 60."""
-    if header:
-        header = header.strip()
-        try:
-            seconds = float(header)
-        except ValueError:
-            pass
-        else:
-            return max(0.0, seconds) if math.isfinite(seconds) else THROTTLE_WAIT_S
-        try:
-            when = email.utils.parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return THROTTLE_WAIT_S
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-    return THROTTLE_WAIT_S
 
 
 def check_request_id(request_id: str, limit: int = MAX_REQUEST_ID) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Slot
+from PySide6.QtCore import QDate, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +33,7 @@ from app.services.cost_queries import MissingCostQueries, MissingFilter
 from app.services.costs import CostError, parse_cost
 from app.ui.errors import show_crash, user_message
 from app.ui.models.costs_model import CogsModel, MissingCostsModel
+from app.ui.tabs.list_tab import TYPING_PAUSE_MS
 from app.ui.tabs.shown_tab import ShownTab
 from app.ui.tasks import run_in_background
 from app.ui.widgets.list_view import ListView
@@ -133,7 +134,10 @@ class CostsTab(ShownTab):
         self.model.reloaded.connect(self._on_missing_reloaded)
         self.model.reload_failed.connect(self._on_reload_failed)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self.search.textChanged.connect(self._on_search_edited)
+        # One read when the typing pauses, not one per key (as the list tabs do).
+        self._typing = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
+        self._typing.timeout.connect(self._on_search_edited)
+        self.search.textChanged.connect(lambda _text: self._typing.start())
         self.accept_button.clicked.connect(self._on_accept_clicked)
         self.type_button.clicked.connect(self._on_type_clicked)
         self.show_button.clicked.connect(self._on_show_clicked)
@@ -255,9 +259,9 @@ class CostsTab(ShownTab):
     def _on_selection_changed(self) -> None:
         self.update_actions()
 
-    @Slot(str)
-    def _on_search_edited(self, text: str) -> None:
-        self.model.set_filter(MissingFilter(text))
+    @Slot()
+    def _on_search_edited(self) -> None:
+        self.model.set_filter(MissingFilter(self.search.text()))
 
     @Slot()
     def _on_accept_clicked(self) -> None:

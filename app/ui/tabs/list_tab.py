@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolBar, QVBoxLayout, QWidget
 
 from app.db.session import Profile
@@ -19,6 +19,7 @@ from app.ui.tasks import run_in_background
 from app.ui.widgets.chips import StateChips
 from app.ui.widgets.list_view import ListView
 from app.ui.widgets.message_bar import Level, MessageBar
+from app.ui.widgets.toolbar_action import toolbar_action
 
 log = logging.getLogger(__name__)
 
@@ -102,16 +103,7 @@ class ListTab(ShownTab, Generic[F]):
     def add_action(
         self, text: str, slot: Callable[[], None], tip: str, shortcut: str | None = None
     ) -> QAction:
-        action = QAction(text, self)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.toolbar.addAction(action)
-        self.addAction(action)
-        return action
+        return toolbar_action(self, self.toolbar, text, slot, tip, shortcut)
 
     def tab_actions(self) -> list[QAction]:
         """The tab's commands, for the window's Actions menu."""

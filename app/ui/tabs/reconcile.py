@@ -16,7 +16,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -38,6 +38,7 @@ from app.ui.models.recon_model import ReconcileModel, state_color
 from app.ui.palette import tone
 from app.ui.tasks import run_in_background
 from app.ui.widgets.message_bar import Level, MessageBar
+from app.ui.widgets.toolbar_action import toolbar_action
 
 T = TypeVar("T")
 
@@ -75,7 +76,6 @@ class ReconcileTab(QWidget):
     """Compare a period, see the totals per state, fix what is safe, export the rows."""
 
     work_queued = Signal()  # missing documents were queued: the engine should run
-    busy_changed = Signal(bool)
 
     def __init__(self, profile: Profile, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,18 +145,10 @@ class ReconcileTab(QWidget):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _add_action(self, text: str, slot: Callable[[], None], tip: str,
-                    shortcut: str | None = None) -> QAction:
-        action = QAction(text, self)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.toolbar.addAction(action)
-        self.addAction(action)
-        return action
+    def _add_action(
+        self, text: str, slot: Callable[[], None], tip: str, shortcut: str | None = None
+    ) -> QAction:
+        return toolbar_action(self, self.toolbar, text, slot, tip, shortcut)
 
     def tab_actions(self) -> list[QAction]:
         return list(self.toolbar.actions())
@@ -181,12 +173,10 @@ class ReconcileTab(QWidget):
     def _run(self, work: Callable[[], T], on_done: Callable[[T], None]) -> None:
         """Off the GUI thread; a problem the user can fix is told in the message bar."""
         self._busy += 1
-        self.busy_changed.emit(True)
         self.update_actions()
 
         def done(result: T | None, error: BaseException | None) -> None:
             self._busy -= 1
-            self.busy_changed.emit(self.busy)
             self.update_actions()
             if error is None:
                 on_done(result)  # type: ignore[arg-type]
